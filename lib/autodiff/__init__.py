@@ -1,0 +1,44 @@
+"""autodiff: tensors and automatic differentiation in NumPy (CPU) and CuPy (GPU), with
+PyTorch's API. ``import autodiff as torch`` is meant to work for the code of the course."""
+from . import _dtype
+from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,
+                     half, int, int8, int16, int32, int64, long, promote_types, result_type,
+                     can_cast, set_default_dtype, short, uint8)
+from ._size import Size
+from .backend import device
+from .tensor import Tensor
+from . import _methods  # noqa: F401  (binds ops as Tensor methods and operators)
+from ._creation import *  # noqa: F401,F403
+from ._creation import __all__ as _creation_all
+from ._random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
+                      seed, set_rng_state)
+from ._printing import set_printoptions
+from . import autograd
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import is_inference_mode_enabled
+from . import ops as _ops
+
+for _mod in _ops.MODULES:
+    for _name in _mod.__all__:
+        globals()[_name] = getattr(_mod, _name)
+del _mod, _name
+
+from . import return_types  # noqa: E402
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj) -> "bool":
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> "int":
+    return input.numel()
+
+
+def is_floating_point(input) -> "bool":
+    return input.is_floating_point()
+
+
+def get_default_device():
+    return device("cpu")

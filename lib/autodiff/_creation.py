@@ -1,0 +1,425 @@
+"""Creating tensors: ``tensor``, ``zeros``, ``arange``, ``rand``, typed constructors, ...
+
+dtype inference follows torch: Python bools -> bool, ints -> int64, floats -> the default dtype
+(float32); numpy arrays keep their dtype.
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from . import _dtype as D
+from ._random import default_generator, _gen_for
+from .backend import array_module, device as Device, to_device, to_numpy, xp_of
+from .tensor import Tensor
+
+__all__ = ["tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty",
+           "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range", "linspace",
+           "logspace", "eye", "rand", "randn", "randint", "randperm", "normal", "rand_like",
+           "randn_like", "randint_like", "bernoulli", "multinomial", "legacy_new",
+           "FloatTensor", "DoubleTensor", "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
+           "CharTensor", "ByteTensor", "BoolTensor", "scalar_tensor", "poisson"]
+
+_range = range
+
+
+def _device(device):
+    if device is None:
+        return None
+    if isinstance(device, Device):
+        return device
+    if isinstance(device, int) and not isinstance(device, bool):
+        return Device("cuda", device)
+    d = Device(device)
+    return Device("cuda", 0) if d.type == "cuda" and d.index is None else d
+
+
+def _on(arr, device):
+    """Move a numpy array to ``device`` (None or cpu: stays)."""
+    if device is None or device.type == "cpu":
+        return arr
+    return to_device(arr, device)
+
+
+def _infer_dtype(data) -> D.dtype:
+    """torch's inference for Python data: bool < int (int64) < float (default dtype)."""
+    kind = _max_kind(data)
+    return (D.bool, D.int64, D.get_default_dtype())[kind] if kind >= 0 else D.get_default_dtype()
+
+
+def _max_kind(data) -> int:
+    if isinstance(data, (bool, np.bool_)):
+        return 0
+    if isinstance(data, (numbers.Integral,)):
+        return 1
+    if isinstance(data, numbers.Real):
+        return 2
+    if isinstance(data, Tensor):
+        return data.dtype._kind
+    if isinstance(data, np.ndarray):
+        return D.from_numpy_dtype(data.dtype)._kind
+    if isinstance(data, (list, tuple)):
+        return max((_max_kind(x) for x in data), default=-1)
+    if isinstance(data, complex):
+        raise TypeError("complex tensors are not supported by autodiff")
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _to_nested_arrays(data):
+    """Replace tensors inside lists by their numpy values (for ``tensor([t1, t2])``)."""
+    if isinstance(data, Tensor):
+        return to_numpy(data._data)
+    if isinstance(data, (list, tuple)):
+        return [_to_nested_arrays(x) for x in data]
+    return data
+
+
+def _check_ragged(data, depth=0):
+    if isinstance(data, (list, tuple)) and data:
+        lens = None
+        for x in data:
+            n = len(x) if isinstance(x, (list, tuple)) else None
+            if lens is None:
+                lens = n
+            elif n != lens:
+                raise ValueError(f"expected sequence of length {lens} at dim {depth + 1} (got {n})")
+        for x in data:
+            _check_ragged(x, depth + 1)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
+    """A new tensor that copies ``data`` (a number, nested lists, a numpy array or a tensor)."""
+    device = _device(device)
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.clone().detach() or sourceTensor.clone().detach()."
+                      "requires_grad_(True), rather than autodiff.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
+        out = data.detach().to(device or data.device, dtype or data.dtype, copy=True)
+        return out.requires_grad_(requires_grad) if requires_grad else out
+    if isinstance(data, np.ndarray):
+        dt = D.to_dtype(dtype) if dtype is not None else D.from_numpy_dtype(data.dtype)
+        arr = np.array(data, dtype=dt.np, copy=True)
+    elif hasattr(data, "__cuda_array_interface__"):        # a cupy array
+        dt = D.to_dtype(dtype) if dtype is not None else D.from_numpy_dtype(data.dtype)
+        arr = data.astype(dt.np, copy=True)
+        return Tensor._make(to_device(arr, device) if device else arr)._set_rg(requires_grad)
+    else:
+        dt = D.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
+        if isinstance(data, (list, tuple)):
+            _check_ragged(data)
+            data = _to_nested_arrays(data)
+        try:
+            arr = np.array(data, dtype=dt.np)
+        except OverflowError:
+            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow") from None
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"new(): invalid data type '{type(data).__name__}'") from e
+    return Tensor._make(_on(arr, device))._set_rg(requires_grad)
+
+
+def _set_rg(self, requires_grad):
+    if requires_grad:
+        self.requires_grad = True
+    return self
+
+
+Tensor._set_rg = _set_rg
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but shares memory with a numpy array or tensor when it can."""
+    device = _device(device)
+    dtype = D.to_dtype(dtype) if dtype is not None else None
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (device or dtype) else data
+    if isinstance(data, np.ndarray):
+        t = from_numpy(data) if data.dtype in D._BY_NP else tensor(data)
+        return t.to(device=device, dtype=dtype) if (device or dtype) else t
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray) -> Tensor:
+    """A tensor that shares memory with ``ndarray``: changes to one show in the other."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    D.from_numpy_dtype(ndarray.dtype)        # TypeError for unsupported dtypes
+    return Tensor._make(ndarray)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    return tensor(s, dtype=dtype or D.get_default_dtype(), device=device,
+                  requires_grad=requires_grad)
+
+
+# ---- filled tensors -----------------------------------------------------------------------------
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = int(s)
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"size must be a tuple of ints, but got {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+        out.append(int(s))
+    return tuple(out)
+
+
+def _filled(fill, size, dtype, device, requires_grad):
+    device = _device(device)
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp = array_module(device)
+    if isinstance(fill, Tensor):
+        fill = fill.item()
+    arr = xp.zeros(size, dt.np) if fill == 0 else xp.full(size, fill, dt.np)
+    return Tensor._make(arr)._set_rg(requires_grad)
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _filled(0, _size(size), dtype, device, requires_grad)
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _filled(1, _size(size), dtype, device, requires_grad)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          memory_format=None, pin_memory=False):
+    """An 'uninitialised' tensor. Here it holds zeros, so notebooks stay reproducible."""
+    return _filled(0, _size(size), dtype, device, requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = _infer_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
+    return _filled(fill_value, _size((size,) if isinstance(size, int) else tuple(size)), dtype,
+                   device, requires_grad)
+
+
+def _like(fill, t, dtype, device, requires_grad):
+    return _filled(fill, tuple(t.shape), dtype or t.dtype, device or t.device, requires_grad)
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    return _like(0, input, dtype, device, requires_grad)
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    return _like(1, input, dtype, device, requires_grad)
+
+
+empty_like = zeros_like
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    return _like(fill_value, input, dtype, device, requires_grad)
+
+
+# ---- ranges -------------------------------------------------------------------------------------
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """Values from ``start`` up to (not including) ``end``; int64 unless a bound is a float."""
+    if end is None:
+        start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    if vals[2] == 0:
+        raise RuntimeError("step must be nonzero")
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = D.int64 if all(isinstance(v, (int, np.integer)) for v in vals) else D.get_default_dtype()
+    dt = D.to_dtype(dtype)
+    xp = array_module(_device(device))
+    n = int(np.ceil((vals[1] - vals[0]) / vals[2]))
+    arr = (vals[0] + xp.arange(max(n, 0), dtype=np.float64 if dt.is_floating_point else np.int64)
+           * vals[2]).astype(dt.np)
+    return Tensor._make(arr)._set_rg(requires_grad)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Deprecated in torch: like arange but includes ``end`` (float by default)."""
+    warnings.warn("autodiff.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "autodiff.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    if end is None:
+        start, end = 0, start
+    return arange(start, end + step / 2, step, dtype=dtype or D.get_default_dtype(),
+                  device=device, requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp = array_module(_device(device))
+    return Tensor._make(xp.linspace(float(start), float(end), int(steps)).astype(dt.np))._set_rg(
+        requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp = array_module(_device(device))
+    return Tensor._make(xp.logspace(float(start), float(end), int(steps), base=base).astype(
+        dt.np))._set_rg(requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    xp = array_module(_device(device))
+    return Tensor._make(xp.eye(n, m, dtype=dt.np))._set_rg(requires_grad)
+
+
+# ---- random -------------------------------------------------------------------------------------
+def _random(kind, size, generator, dtype, device, requires_grad, **kw):
+    device = _device(device)
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    if not dt.is_floating_point:
+        raise RuntimeError(f'"{kind}" not implemented for \'{dt.name}\'')
+    g = _gen_for(generator, device)
+    arr = g.sample(kind, size, dt.np, **kw)
+    return Tensor._make(arr)._set_rg(requires_grad)
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False):
+    """Uniform samples from [0, 1) drawn from autodiff's generator (see ``manual_seed``)."""
+    return _random("uniform", _size(size), generator, dtype, device, requires_grad)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False):
+    """Standard normal samples drawn from autodiff's generator (see ``manual_seed``)."""
+    return _random("normal", _size(size), generator, dtype, device, requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return rand(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return randn(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Integers in ``[low, high)``; ``randint(high, size)`` and ``randint(low, high, size)``."""
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint() missing required argument 'size'")
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    device = _device(device)
+    dt = D.to_dtype(dtype) if dtype is not None else D.int64
+    arr = _gen_for(generator, device).sample("integers", _size(tuple(size)), dt.np, low=low, high=high)
+    return Tensor._make(arr)._set_rg(requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
+                   device=device or input.device)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    device = _device(device)
+    dt = D.to_dtype(dtype) if dtype is not None else D.int64
+    arr = _gen_for(generator, device).permutation(n).astype(dt.np)
+    return Tensor._make(arr)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Normal samples; ``mean`` and ``std`` may be tensors (elementwise) or numbers."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        shape = np.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
+        z = randn(*shape, generator=generator, dtype=ref.dtype, device=ref.device)
+        return (z * std + mean).detach()
+    if size is None:
+        raise TypeError("normal() missing required argument 'size'")
+    z = randn(*_size(tuple(size)), generator=generator, dtype=dtype, device=device)
+    z._data *= std
+    z._data += mean
+    return z._set_rg(requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """1 with probability ``input`` (or ``p``), else 0, with ``input``'s dtype."""
+    prob = input._data if p is None else p
+    u = _gen_for(generator, input.device).sample("uniform", tuple(input.shape), input._data.dtype)
+    return Tensor._make((u < prob).astype(input._data.dtype))
+
+
+def poisson(input, generator=None):
+    g = _gen_for(generator, input.device)
+    return Tensor._make(g.poisson(input._data).astype(input._data.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Indices drawn with probabilities proportional to the rows of ``input``."""
+    probs = to_numpy(input.detach()._data).astype(np.float64)
+    rows = probs.reshape(-1, probs.shape[-1])
+    if (rows < 0).any() or not np.isfinite(rows).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    g = _gen_for(generator, None)
+    out = np.stack([g.choice(rows.shape[1], num_samples, replacement, r / r.sum()) for r in rows])
+    out = out.reshape(probs.shape[:-1] + (num_samples,))
+    return Tensor._make(_on(out.astype(np.int64), input.device))
+
+
+# ---- legacy typed constructors ------------------------------------------------------------------
+def legacy_new(dtype, args, device=None):
+    """``FloatTensor(2, 3)`` is a size; ``FloatTensor([1, 2])``/``(ndarray)`` is data."""
+    if not args:
+        return Tensor._make(array_module(_device(device)).zeros((0,), dtype.np))
+    if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+        return empty(*args, dtype=dtype, device=device)
+    if len(args) == 1 and isinstance(args[0], (tuple, list)) and not args[0]:
+        return Tensor._make(array_module(_device(device)).zeros((0,), dtype.np))
+    if len(args) == 1:
+        data = args[0]
+        if isinstance(data, Tensor):
+            return data.to(dtype)
+        return tensor(data, dtype=dtype, device=device)
+    raise TypeError(f"new(): invalid arguments {args!r}")
+
+
+def _typed(name, dtype):
+    class _Meta(type):
+        def __instancecheck__(cls, obj):
+            return isinstance(obj, Tensor) and obj.dtype is dtype
+
+    def __new__(cls, *args, device=None):
+        return legacy_new(dtype, args, device)
+    return _Meta(name, (), {"__new__": __new__, "__doc__": f"Legacy constructor of {dtype} tensors."})
+
+
+FloatTensor = _typed("FloatTensor", D.float32)
+DoubleTensor = _typed("DoubleTensor", D.float64)
+HalfTensor = _typed("HalfTensor", D.float16)
+IntTensor = _typed("IntTensor", D.int32)
+LongTensor = _typed("LongTensor", D.int64)
+ShortTensor = _typed("ShortTensor", D.int16)
+CharTensor = _typed("CharTensor", D.int8)
+ByteTensor = _typed("ByteTensor", D.uint8)
+BoolTensor = _typed("BoolTensor", D.bool)

@@ -1,0 +1,98 @@
+"""Binds the ops to ``Tensor``: methods (``x.exp()``), in-place methods (``x.exp_()``) and
+Python operators (``a + b``, ``a @ b``, ``a[i] = v``, ...), as torch's Tensor has them."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops
+from .ops import arithmetic as A, comparison as C, indexing as I, inplace as P, unary as U
+from .tensor import Tensor
+
+
+def _bind_modules():
+    for mod in ops.MODULES:
+        for name in getattr(mod, "__methods__", ()):
+            if name not in Tensor.__dict__:
+                setattr(Tensor, name, getattr(mod, name))
+        for name in getattr(mod, "__inplace__", ()):
+            setattr(Tensor, name + "_", P.inplace_method(getattr(mod, name), name + "_"))
+
+
+def _operand(x):
+    """Right-hand operands: tensors and numbers pass, numpy arrays become tensors."""
+    if isinstance(x, np.ndarray):
+        from ._creation import from_numpy
+        return from_numpy(x)
+    return x
+
+
+def _binary(fn, reflected=False):
+    def op(self, other):
+        other = _operand(other)
+        if not isinstance(other, (Tensor, int, float, bool, np.generic)):
+            return NotImplemented
+        return fn(other, self) if reflected else fn(self, other)
+    return op
+
+
+def _bind_operators():
+    T = Tensor
+    T.__add__ = T.__radd__ = _binary(A.add)
+    T.__sub__ = _binary(A.sub)
+    T.__rsub__ = _binary(A.sub, reflected=True)
+    T.__mul__ = T.__rmul__ = _binary(A.mul)
+    T.__truediv__ = _binary(A.div)
+    T.__rtruediv__ = _binary(A.div, reflected=True)
+    T.__floordiv__ = _binary(A.floor_divide)
+    T.__rfloordiv__ = _binary(lambda a, b: A.floor_divide(b, a) if isinstance(b, Tensor)
+                              else A.div(_scalar_tensor(a, b), b, rounding_mode="floor"),
+                              reflected=False)
+    T.__mod__ = _binary(A.remainder)
+    T.__rmod__ = _binary(A.remainder, reflected=True)
+    T.__pow__ = _binary(A.pow)
+    T.__rpow__ = _binary(A.pow, reflected=True)
+    T.__matmul__ = _binary(lambda a, b: ops.linalg.matmul(a, b))
+    T.__rmatmul__ = _binary(lambda a, b: ops.linalg.matmul(a, b), reflected=True)
+    T.__neg__ = U.neg
+    T.__pos__ = U.positive
+    T.__abs__ = U.abs
+    T.__invert__ = lambda self: C.logical_not(self) if self._data.dtype == bool else C.bitwise_not(self)
+    T.__and__ = T.__rand__ = _binary(lambda a, b: C.bitwise_and(a, b))
+    T.__or__ = T.__ror__ = _binary(lambda a, b: C.bitwise_or(a, b))
+    T.__xor__ = T.__rxor__ = _binary(lambda a, b: C.bitwise_xor(a, b))
+    T.__eq__ = _binary(C.eq)
+    T.__ne__ = _binary(C.ne)
+    T.__lt__ = _binary(C.lt)
+    T.__le__ = _binary(C.le)
+    T.__gt__ = _binary(C.gt)
+    T.__ge__ = _binary(C.ge)
+    T.__getitem__ = I.getitem
+    T.__setitem__ = I.setitem
+    for name, fn in (("__iadd__", A.add), ("__isub__", A.sub), ("__imul__", A.mul),
+                     ("__itruediv__", A.div), ("__ifloordiv__", A.floor_divide),
+                     ("__imod__", A.remainder), ("__ipow__", A.pow),
+                     ("__iand__", C.bitwise_and), ("__ior__", C.bitwise_or),
+                     ("__ixor__", C.bitwise_xor)):
+        setattr(T, name, _inplace_op(fn))
+    T.copy_ = P.copy_
+    T.fill_ = P.fill_
+    T.zero_ = P.zero_
+    T.T = property(lambda self: self.permute(*range(self.ndim - 1, -1, -1)))
+    T.mT = property(lambda self: ops.shape.mT(self))
+    T.H = T.T
+    T.mH = T.mT
+
+
+def _scalar_tensor(s, ref):
+    from ._creation import tensor
+    return tensor(s, device=ref.device)
+
+
+def _inplace_op(fn):
+    def op(self, other):
+        return P.apply_inplace(self, fn(self, _operand(other)))
+    return op
+
+
+_bind_modules()
+_bind_operators()

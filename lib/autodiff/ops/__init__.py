@@ -1,0 +1,11 @@
+"""The differentiable operations, one family per module.
+
+Each module lists in ``__all__`` the functions exported as ``autodiff.<name>``, in
+``__methods__`` those that are also ``Tensor`` methods, and in ``__inplace__`` those that get an
+in-place ``Tensor.<name>_`` as well (see ``autodiff/_methods.py``).
+"""
+from . import (arithmetic, comparison, conversion, indexing, inplace, joining, linalg,
+               reduction, selection, shape, unary)
+
+MODULES = (arithmetic, unary, comparison, conversion, shape, indexing, reduction, selection,
+           joining, linalg)

@@ -1,0 +1,98 @@
+"""Helpers shared by the op families: operand promotion, device checks, dim handling."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import _dtype as D
+from ..backend import xp_of
+from ..tensor import Tensor
+
+__all__ = ["promote", "check_same_device", "xp_of", "as_tensor_like", "norm_dim", "norm_dims",
+           "is_tensor", "scalar_types"]
+
+scalar_types = (numbers.Number, np.generic)
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+def check_same_device(x, y, op=""):
+    """Raise torch's RuntimeError when two arrays live on different devices."""
+    if type(x) is type(y):
+        if type(x) is np.ndarray or x.device == y.device or x.ndim == 0 or y.ndim == 0:
+            return
+    elif x.ndim == 0 or y.ndim == 0:
+        return                    # torch lets a 0-dim CPU tensor meet a CUDA tensor
+    from ..backend import device_of
+    raise RuntimeError(
+        "Expected all tensors to be on the same device, but found at least two devices, "
+        f"{device_of(x)} and {device_of(y)}!")
+
+
+def promote(a, b):
+    """The raw operands of a binary op, cast to torch's result type.
+
+    Python scalars stay Python scalars (numpy treats them as "weak", as torch does) once the
+    tensor operand has the right category.
+    """
+    if isinstance(b, Tensor):
+        y = b._data
+        if isinstance(a, Tensor):
+            x = a._data
+            if type(x) is not type(y) or type(x) is not np.ndarray:
+                check_same_device(x, y)
+            if x.dtype != y.dtype:
+                rt = D.result_type(a, b).np
+                if type(x) is not type(y) and y.ndim == 0:   # 0-dim CPU tensor with CUDA
+                    y = xp_of(x).asarray(y)
+                x, y = x.astype(rt, copy=False), y.astype(rt, copy=False)
+            return x, y
+        rt = D.result_type(a, b).np
+        if y.dtype != rt:
+            y = y.astype(rt)
+        return _scalar(a, rt), y
+    x = a._data
+    rt = D.result_type(a, b).np
+    if x.dtype != rt:
+        x = x.astype(rt)
+    return x, _scalar(b, rt)
+
+
+def _scalar(s, rt):
+    if isinstance(s, np.generic):
+        s = s.item()
+    if rt.kind == "f" and isinstance(s, int):
+        return float(s)
+    return s
+
+
+def as_tensor_like(x, ref: Tensor) -> Tensor:
+    """``x`` as a tensor on ``ref``'s device (scalars get torch's scalar dtype)."""
+    if isinstance(x, Tensor):
+        return x
+    from .._creation import tensor
+    return tensor(x, device=ref.device)
+
+
+def norm_dim(dim, ndim: int) -> int:
+    """A dim in ``[-ndim, ndim)`` made non-negative; IndexError as torch words it otherwise."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim % n
+
+
+def norm_dims(dim, ndim: int):
+    """None -> every axis; an int or a sequence of ints -> a sorted tuple of axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (int, np.integer)):
+        return (norm_dim(int(dim), ndim),)
+    dims = tuple(norm_dim(int(d), ndim) for d in dim)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    return dims if dims else tuple(range(ndim))

@@ -1,0 +1,225 @@
+"""``tensor[index]`` and ``tensor[index] = value``, plus ``index_put`` and ``where``.
+
+Indexing follows numpy's rules, which torch shares: ints, slices, ``...`` and ``None`` give a
+*view*; integer/boolean tensors or lists ("advanced" indices) give a copy. The gradient of an
+index is an ``index_put`` of the gradient into zeros, and the other way round, so both are
+differentiable to any order.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..backend import xp_of
+from ..tensor import Tensor
+from ._util import promote
+from .inplace import apply_inplace, copy_, record_view
+
+__all__ = ["getitem", "setitem", "index_put", "index_put_", "where"]
+
+
+def _normalize(t: Tensor, index):
+    """A tuple index for the array of ``t`` and whether it is basic (a view)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    xp = xp_of(t._data)
+    out, basic = [], True
+    for i in index:
+        if isinstance(i, Tensor):
+            if i._data.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if i._data.ndim == 0 and i._data.dtype.kind in "iu":
+                out.append(int(i._data))
+                continue
+            i = i._data if xp is xp_of(i._data) else xp.asarray(i._data)
+            basic = False
+        elif isinstance(i, (list, np.ndarray)) or hasattr(i, "__cuda_array_interface__"):
+            arr = xp.asarray(i)
+            if arr.dtype.kind == "f" or arr.dtype == object:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            i, basic = arr, False
+        elif isinstance(i, slice):
+            if i.step is not None and int(i.step) <= 0:
+                raise ValueError("step must be greater than zero")
+        elif isinstance(i, bool) or i is None or i is Ellipsis:
+            pass
+        elif isinstance(i, (int, np.integer)):
+            i = int(i)
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {type(i).__name__})")
+        out.append(i)
+    if basic and not any(i is Ellipsis for i in out):
+        out.append(Ellipsis)          # so that an int index still returns a 0-d *view*
+    return tuple(out), basic
+
+
+def _index_error(e, t):
+    msg = str(e).replace("axis", "dimension")
+    return IndexError(msg)
+
+
+class Select(Function):
+    """Basic indexing: a view."""
+    grad_name = "SelectBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.index, ctx.in_shape = index, a._data.shape
+        try:
+            return a._data[index]
+        except IndexError as e:
+            raise _index_error(e, a) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .._creation import zeros
+        base = zeros(ctx.in_shape, dtype=grad.dtype, device=grad.device)
+        return IndexPut.apply(base, ctx.index, grad, True), None
+
+
+class Slice(Select):
+    grad_name = "SliceBackward0"
+
+
+class Index(Function):
+    """Advanced indexing: a copy."""
+    grad_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.index, ctx.in_shape = index, a._data.shape
+        try:
+            return a._data[index]
+        except IndexError as e:
+            raise _index_error(e, a) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        from .._creation import zeros
+        base = zeros(ctx.in_shape, dtype=grad.dtype, device=grad.device)
+        return IndexPut.apply(base, ctx.index, grad, True), None
+
+
+class IndexPut(Function):
+    """A copy of ``base`` with ``base[index] = values`` (or ``+=`` when ``accumulate``)."""
+    grad_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx, base, index, values, accumulate):
+        ctx.index, ctx.accumulate = index, accumulate
+        out = base._data.copy()
+        v = values._data.astype(out.dtype, copy=False)
+        try:
+            if accumulate:
+                from ..backend import scatter_add
+                scatter_add(out, index, v)
+            else:
+                out[index] = v
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} "
+                               f"cannot be broadcast to indexing result of shape "
+                               f"{list(out[index].shape)}") from None
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        g_base = grad
+        if not ctx.accumulate and ctx.needs_input_grad[0]:
+            g_base = IndexPut.apply(grad, ctx.index, grad[ctx.index] * 0, False)
+        g_values = _take(grad, ctx.index) if ctx.needs_input_grad[2] else None
+        return g_base, None, g_values, None
+
+
+def _take(t, index):
+    return Select.apply(t, index) if _is_basic(index) else Index.apply(t, index)
+
+
+def _is_basic(index):
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, bool)) for i in index)
+
+
+def getitem(t: Tensor, index):
+    """``t[index]``."""
+    idx, basic = _normalize(t, index)
+    if not basic:
+        return Index.apply(t, idx)
+    cls = Slice if any(isinstance(i, slice) or i is None for i in idx) else Select
+    out = cls.apply(t, idx)
+    return record_view(out, t, lambda b: Select.apply(b, idx))
+
+
+def _as_value(t: Tensor, value):
+    if isinstance(value, Tensor):
+        return value
+    from .._creation import tensor
+    return tensor(value, dtype=t.dtype, device=t.device)
+
+
+def setitem(t: Tensor, index, value):
+    """``t[index] = value``: in place, differentiable with respect to ``t`` and ``value``."""
+    idx, basic = _normalize(t, index)
+    if basic:
+        view = record_view(Select.apply(t, idx), t, lambda b: Select.apply(b, idx))
+        copy_(view, value)
+        return
+    value = _as_value(t, value)
+    apply_inplace(t, IndexPut.apply(t, idx, value, False), cast=True)
+
+
+def index_put(input, indices, values, accumulate=False):
+    """Out of place ``input[indices] = values`` (``+=`` with ``accumulate``)."""
+    idx, _ = _normalize(input, tuple(indices))
+    return IndexPut.apply(input, idx, _as_value(input, values), accumulate)
+
+
+def index_put_(input, indices, values, accumulate=False):
+    return apply_inplace(input, index_put(input, indices, values, accumulate), cast=True)
+
+
+class Where(Function):
+    grad_name = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        x, y = promote(a, b)
+        c = cond._data
+        ctx.save_for_backward(cond)
+        return xp_of(c).where(c, x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        cond, = ctx.saved_tensors
+        zero = grad * 0
+        ga = where(cond, grad, zero) if ctx.needs_input_grad[1] else None
+        gb = where(cond, zero, grad) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, else ``other`` (numbers allowed, broadcasting)."""
+    if input is None and other is None:
+        from .selection import nonzero
+        return nonzero(condition, as_tuple=True)
+    if condition._data.dtype != bool:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {condition.dtype.name.capitalize()}")
+    if not isinstance(input, Tensor):
+        if not isinstance(other, Tensor):
+            from .._creation import tensor
+            input = tensor(input, device=condition.device)
+        else:
+            return Where.apply(condition, _scalar_like(input, other), other)
+    return Where.apply(condition, input, other)
+
+
+def _scalar_like(s, ref):
+    """A Python number as a 0-dim tensor of the type torch would give it next to ``ref``."""
+    from .. import _dtype as D
+    from .._creation import tensor
+    return tensor(s, dtype=D.result_type(ref, s), device=ref.device)
+
+
+__methods__ = ["index_put", "index_put_"]
+__inplace__ = []

@@ -1,0 +1,370 @@
+"""Views: ops whose result shares storage with the input (view, transpose, expand, ...).
+
+Each returns a numpy view of the input's array, so writes through the result reach the base.
+``record_view`` remembers how to re-derive the view from its base, which in-place writes
+through a view need to rewrite the base's history.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from ._util import norm_dim, xp_of
+from .inplace import record_view
+
+__all__ = ["view", "reshape", "expand", "expand_as", "broadcast_to", "transpose", "t", "permute",
+           "squeeze", "unsqueeze", "flatten", "unflatten", "movedim", "swapaxes", "view_as",
+           "reshape_as", "sum_to_size", "adjoint", "mT", "ravel", "moveaxis", "swapdims"]
+
+
+def _shape_arg(shape):
+    """``view(2, 3)``, ``view((2, 3))`` and ``view([2, 3])`` all mean the shape (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer(shape, numel):
+    """Resolve one -1 in ``shape``; RuntimeError (torch's message) when the sizes disagree."""
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def _view_array(x, shape):
+    """A view of ``x`` with ``shape``, or None when the strides make that impossible."""
+    if type(x) is np.ndarray:
+        try:
+            return np.reshape(x, shape, copy=False)
+        except ValueError:
+            return None
+    out = x.reshape(shape)                      # cupy: a view keeps the data pointer
+    return out if out.size == 0 or out.data.ptr == x.data.ptr else None
+
+
+class View(Function):
+    grad_name = "ViewBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a._data.shape
+        out = _view_array(a._data, shape)
+        if out is None:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape), None
+
+
+class Reshape(Function):
+    """reshape of a tensor whose strides allow no view: a copy."""
+    grad_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a._data.shape
+        return a._data.reshape(shape).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape), None
+
+
+def view(input, *shape):
+    """The same data with another shape, sharing storage (RuntimeError if strides forbid)."""
+    shape = _infer(_shape_arg(shape), input._data.size)
+    out = View.apply(input, shape)
+    return record_view(out, input, lambda b: b.view(shape))
+
+
+def reshape(input, *shape):
+    """Like view when the strides allow it, otherwise a copy."""
+    shape = _infer(_shape_arg(shape), input._data.size)
+    if input._data.shape == shape:
+        return view(input, shape)
+    if _view_array(input._data, shape) is not None:
+        return view(input, shape)
+    return Reshape.apply(input, shape)
+
+
+def view_as(input, other):
+    return view(input, tuple(other.shape))
+
+
+def reshape_as(input, other):
+    return reshape(input, tuple(other.shape))
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims ``start_dim..end_dim`` into one (a view when possible)."""
+    nd = input._data.ndim
+    if nd == 0:
+        return reshape(input, 1)
+    s, e = norm_dim(start_dim, nd), norm_dim(end_dim, nd)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shp = input._data.shape
+    n = 1
+    for d in shp[s:e + 1]:
+        n *= d
+    return reshape(input, shp[:s] + (n,) + shp[e + 1:])
+
+
+def ravel(input):
+    return reshape(input, -1)
+
+
+def unflatten(input, dim, sizes):
+    d = norm_dim(dim, input._data.ndim)
+    shp = input._data.shape
+    sizes = _infer(tuple(sizes), shp[d])
+    return view(input, shp[:d] + sizes + shp[d + 1:]) if input._data.flags.c_contiguous \
+        else reshape(input, shp[:d] + sizes + shp[d + 1:])
+
+
+class Expand(Function):
+    grad_name = "ExpandBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a._data.shape
+        return xp_of(a._data).broadcast_to(a._data, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.sum_to_size(ctx.in_shape), None
+
+
+def expand(input, *sizes):
+    """Broadcast size-1 dims to ``sizes`` without copying (-1 keeps a dim)."""
+    sizes = _shape_arg(sizes)
+    shp = input._data.shape
+    if len(sizes) < len(shp):
+        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shp)}}}, size={list(sizes)}): the "
+                           "number of sizes provided ({}) must be greater or equal to the number "
+                           "of dimensions in the tensor ({})".format(len(sizes), len(shp)))
+    lead = len(sizes) - len(shp)
+    target = []
+    for i, s in enumerate(sizes):
+        cur = shp[i - lead] if i >= lead else None
+        if s == -1:
+            if cur is None:
+                raise RuntimeError("The expanded size of the tensor (-1) isn't allowed in a "
+                                   "leading, non-existing dimension 0")
+            s = cur
+        elif cur is not None and cur != s and cur != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing "
+                               f"size ({cur}) at non-singleton dimension {i}.  Target sizes: "
+                               f"{list(sizes)}.  Tensor sizes: {list(shp)}")
+        target.append(s)
+    target = tuple(target)
+    out = Expand.apply(input, target)
+    return record_view(out, input, lambda b: b.expand(target))
+
+
+def _alias(input):
+    return view(input, input._data.shape)
+
+
+def expand_as(input, other):
+    return expand(input, tuple(other.shape))
+
+
+def broadcast_to(input, size):
+    return expand(input, tuple(size))
+
+
+class SumToSize(Function):
+    """Sum over broadcast dims so the result has ``shape`` (the inverse of expand)."""
+    grad_name = "SumBackward1"
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a._data.shape
+        x = a._data
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                          if s == 1 and x.shape[i + lead] != 1)
+        out = x.sum(axis=axes, keepdims=True) if axes else x
+        return out.reshape(shape) if lead else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.expand(ctx.in_shape), None
+
+
+def sum_to_size(input, *size):
+    shape = _shape_arg(size)
+    if input._data.shape == shape:
+        return input
+    return SumToSize.apply(input, shape)
+
+
+class Permute(Function):
+    grad_name = "PermuteBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return a._data.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        inv = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inv[d] = i
+        return grad.permute(inv), None
+
+
+class Transpose(Function):
+    grad_name = "TransposeBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, d0, d1):
+        ctx.d0, ctx.d1 = d0, d1
+        return a._data.swapaxes(d0, d1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(ctx.d0, ctx.d1), None, None
+
+
+class T(Transpose):
+    grad_name = "TBackward0"
+
+
+def permute(input, *dims):
+    dims = _shape_arg(dims)
+    nd = input._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {nd} is not equal to len(dims) = {len(dims)}"
+                           .replace("(sparse_coo)", ""))
+    dims = tuple(norm_dim(d, nd) for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    out = Permute.apply(input, dims)
+    return record_view(out, input, lambda b: b.permute(dims))
+
+
+def transpose(input, dim0, dim1):
+    nd = input._data.ndim
+    d0, d1 = norm_dim(dim0, nd), norm_dim(dim1, nd)
+    out = Transpose.apply(input, d0, d1)
+    return record_view(out, input, lambda b: b.transpose(d0, d1))
+
+
+swapaxes = swapdims = transpose
+
+
+def t(input):
+    """Transpose of a matrix (0-D and 1-D tensors come back as they are)."""
+    nd = input._data.ndim
+    if nd > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
+    if nd < 2:
+        return _alias(input)
+    out = T.apply(input, 0, 1)
+    return record_view(out, input, lambda b: b.t())
+
+
+def adjoint(input):
+    return transpose(input, -2, -1)
+
+
+def mT(input):
+    if input._data.ndim < 2:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                           f"Got {input._data.ndim}-D tensor.")
+    return transpose(input, -2, -1)
+
+
+def movedim(input, source, destination):
+    nd = input._data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [norm_dim(s, nd) for s in src]
+    dst = [norm_dim(d, nd) for d in dst]
+    order = [d for d in range(nd) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+class Squeeze(Function):
+    grad_name = "SqueezeBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.in_shape = a._data.shape
+        return a._data.reshape(tuple(s for i, s in enumerate(a._data.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape), None
+
+
+class Unsqueeze(Function):
+    grad_name = "UnsqueezeBackward0"
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return xp_of(a._data).expand_dims(a._data, dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.squeeze(ctx.dim), None
+
+
+def squeeze(input, dim=None):
+    """Remove size-1 dims (all of them, or those in ``dim``)."""
+    shp = input._data.shape
+    if dim is None:
+        dims = tuple(i for i, s in enumerate(shp) if s == 1)
+    else:
+        ds = (dim,) if isinstance(dim, int) else tuple(dim)
+        dims = tuple(d for d in (norm_dim(d, len(shp)) for d in ds) if shp and shp[d] == 1)
+    if not dims:
+        return _alias(input)
+    out = Squeeze.apply(input, dims)
+    return record_view(out, input, lambda b: b.squeeze(dims))
+
+
+def unsqueeze(input, dim):
+    """Insert a size-1 dim at ``dim`` (which may be ``ndim``, the end)."""
+    d = norm_dim(dim, input._data.ndim + 1)
+    out = Unsqueeze.apply(input, d)
+    return record_view(out, input, lambda b: b.unsqueeze(d))
+
+
+__methods__ = [n for n in __all__ if n != "mT"]
+__inplace__ = []

@@ -1,0 +1,614 @@
+"""Elementwise functions of one tensor: exp, log, trigonometry, activations, rounding, clamp.
+
+Integer inputs to floating functions (``exp``, ``sqrt``, ...) are computed in the default
+float dtype, as torch does.
+"""
+from __future__ import annotations
+
+import math
+
+from .. import _dtype as D
+from ..autograd.function import Function
+from ._util import is_tensor, xp_of
+
+__all__ = ["neg", "abs", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt",
+           "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
+           "tanh", "asinh", "acosh", "atanh", "sigmoid", "relu", "reciprocal", "sign", "floor",
+           "ceil", "round", "trunc", "frac", "clamp", "clip", "erf", "erfc", "logit",
+           "nan_to_num", "isnan", "isinf", "isfinite", "signbit", "positive", "sgn", "absolute",
+           "negative", "arcsin", "arccos", "arctan", "fix", "deg2rad", "rad2deg", "xlogy"]
+
+
+def _float(x):
+    """Integer and bool arrays become the default float dtype; floats stay as they are."""
+    return x if x.dtype.kind == "f" else x.astype(D.get_default_dtype().np)
+
+
+class _Unary(Function):
+    """Base for f(x) with f' expressed through x (``save_for_backward``) or f(x) (``output``)."""
+
+    @classmethod
+    def fn(cls, xp, x):
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, a):
+        if cls.save_input:
+            ctx.save_for_backward(a)
+        x = a._data
+        return cls.fn(xp_of(x), _float(x) if cls.to_float else x)
+
+    save_input = True
+    to_float = True
+
+
+class Neg(_Unary):
+    grad_name = "NegBackward0"
+    save_input = to_float = False
+
+    @classmethod
+    def fn(cls, xp, x):
+        if x.dtype == bool:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        return -x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class Abs(_Unary):
+    grad_name = "AbsBackward0"
+    to_float = False
+    fn = classmethod(lambda cls, xp, x: xp.abs(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * a.sign()
+
+
+class Exp(_Unary):
+    grad_name = "ExpBackward0"
+    save_input, save_output = False, True
+    fn = classmethod(lambda cls, xp, x: xp.exp(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.output
+
+
+class Exp2(_Unary):
+    grad_name = "Exp2Backward0"
+    save_input, save_output = False, True
+    fn = classmethod(lambda cls, xp, x: xp.exp2(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.output * math.log(2.0)
+
+
+class Expm1(_Unary):
+    grad_name = "Expm1Backward0"
+    save_input, save_output = False, True
+    fn = classmethod(lambda cls, xp, x: xp.expm1(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (ctx.output + 1)
+
+
+class Log(_Unary):
+    grad_name = "LogBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.log(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad / a
+
+
+class Log2(_Unary):
+    grad_name = "Log2Backward0"
+    fn = classmethod(lambda cls, xp, x: xp.log2(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad / (a * math.log(2.0))
+
+
+class Log10(_Unary):
+    grad_name = "Log10Backward0"
+    fn = classmethod(lambda cls, xp, x: xp.log10(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad / (a * math.log(10.0))
+
+
+class Log1p(_Unary):
+    grad_name = "Log1PBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.log1p(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad / (a + 1)
+
+
+class Sqrt(_Unary):
+    grad_name = "SqrtBackward0"
+    save_input, save_output = False, True
+    fn = classmethod(lambda cls, xp, x: xp.sqrt(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (2 * ctx.output)
+
+
+class Rsqrt(_Unary):
+    grad_name = "RsqrtBackward0"
+    save_input, save_output = False, True
+    fn = classmethod(lambda cls, xp, x: 1 / xp.sqrt(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * -0.5 * ctx.output ** 3
+
+
+class Sin(_Unary):
+    grad_name = "SinBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.sin(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * a.cos()
+
+
+class Cos(_Unary):
+    grad_name = "CosBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.cos(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * -a.sin()
+
+
+class Tan(_Unary):
+    grad_name = "TanBackward0"
+    save_input, save_output = False, True
+    fn = classmethod(lambda cls, xp, x: xp.tan(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        return grad * (1 + y * y)
+
+
+class Asin(_Unary):
+    grad_name = "AsinBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.arcsin(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * (1 - a * a).rsqrt()
+
+
+class Acos(_Unary):
+    grad_name = "AcosBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.arccos(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return -grad * (1 - a * a).rsqrt()
+
+
+class Atan(_Unary):
+    grad_name = "AtanBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.arctan(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad / (1 + a * a)
+
+
+class Sinh(_Unary):
+    grad_name = "SinhBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.sinh(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * a.cosh()
+
+
+class Cosh(_Unary):
+    grad_name = "CoshBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.cosh(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * a.sinh()
+
+
+class Tanh(_Unary):
+    grad_name = "TanhBackward0"
+    save_input, save_output = False, True
+    fn = classmethod(lambda cls, xp, x: xp.tanh(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        return grad * (1 - y * y)
+
+
+class Asinh(_Unary):
+    grad_name = "AsinhBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.arcsinh(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * (a * a + 1).rsqrt()
+
+
+class Acosh(_Unary):
+    grad_name = "AcoshBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.arccosh(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * (a * a - 1).rsqrt()
+
+
+class Atanh(_Unary):
+    grad_name = "AtanhBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.arctanh(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad / (1 - a * a)
+
+
+class Sigmoid(_Unary):
+    grad_name = "SigmoidBackward0"
+    save_input, save_output = False, True
+
+    @classmethod
+    def fn(cls, xp, x):
+        # 1 / (1 + exp(-x)) overflows for very negative x; this form never does
+        e = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        return grad * y * (1 - y)
+
+
+class Relu(_Unary):
+    grad_name = "ReluBackward0"
+    save_input, save_output, to_float = False, True, False
+
+    @classmethod
+    def fn(cls, xp, x):
+        if x.dtype == bool:
+            raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
+        return xp.maximum(x, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (ctx.output > 0).to(grad.dtype)
+
+
+class Reciprocal(_Unary):
+    grad_name = "ReciprocalBackward0"
+    save_input, save_output = False, True
+    fn = classmethod(lambda cls, xp, x: 1 / x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        y = ctx.output
+        return -grad * y * y
+
+
+class Erf(_Unary):
+    grad_name = "ErfBackward0"
+    fn = classmethod(lambda cls, xp, x: _erf(xp, x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * (2 / math.sqrt(math.pi)) * (-(a * a)).exp()
+
+
+def _erf(xp, x):
+    """erf to float64 precision (NumPy has none): scipy/cupyx when present, else a series."""
+    try:
+        if xp.__name__ == "numpy":
+            from scipy.special import erf
+        else:
+            from cupyx.scipy.special import erf
+        return erf(x).astype(x.dtype, copy=False)
+    except ImportError:
+        vec = xp.vectorize(math.erf) if hasattr(xp, "vectorize") else None
+        return vec(x).astype(x.dtype)
+
+
+class _ZeroGrad(_Unary):
+    """Piecewise-constant functions: the gradient is zero everywhere it exists."""
+    save_input, to_float = False, False
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+def _keep_int(f):
+    return classmethod(lambda cls, xp, x: x.copy() if x.dtype.kind in "iub" else f(xp, x))
+
+
+class Sign(_ZeroGrad):
+    grad_name = "SignBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.sign(x) if x.dtype != bool else x.copy())
+
+
+class Floor(_ZeroGrad):
+    grad_name = "FloorBackward0"
+    fn = _keep_int(lambda xp, x: xp.floor(x))
+
+
+class Ceil(_ZeroGrad):
+    grad_name = "CeilBackward0"
+    fn = _keep_int(lambda xp, x: xp.ceil(x))
+
+
+class Round(_ZeroGrad):
+    grad_name = "RoundBackward0"
+    fn = _keep_int(lambda xp, x: xp.round(x))      # half to even, as torch
+
+
+class RoundDecimals(_ZeroGrad):
+    grad_name = "RoundBackward1"
+
+    @staticmethod
+    def forward(ctx, a, decimals):
+        x = a._data
+        return xp_of(x).round(x, decimals)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0, None
+
+
+class Trunc(_ZeroGrad):
+    grad_name = "TruncBackward0"
+    fn = _keep_int(lambda xp, x: xp.trunc(x))
+
+
+class Frac(_Unary):
+    grad_name = "FracBackward0"
+    save_input, to_float = False, False
+    fn = classmethod(lambda cls, xp, x: x - xp.trunc(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class Clamp(Function):
+    """clamp with scalar bounds: the gradient passes where min <= x <= max."""
+    grad_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        x = a._data
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        if x.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
+            x = _float(x)
+        xp = xp_of(x)
+        out = x
+        if lo is not None:
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        return out.astype(x.dtype, copy=False) if out is not x else out.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        mask = None
+        if ctx.lo is not None:
+            mask = a >= ctx.lo
+        if ctx.hi is not None:
+            m = a <= ctx.hi
+            mask = m if mask is None else mask & m
+        return grad * mask.to(grad.dtype), None, None
+
+
+class ClampTensor(Function):
+    grad_name = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        x = a._data
+        xp = xp_of(x)
+        out = x
+        if lo is not None:
+            out = xp.maximum(out, lo._data)
+        if hi is not None:
+            out = xp.minimum(out, hi._data)
+        ctx.save_for_backward(a, lo, hi)
+        return out.astype(x.dtype, copy=False) if out is not x else out.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, lo, hi = ctx.saved_tensors
+        keep = None
+        glo = ghi = None
+        if lo is not None:
+            below = a < lo
+            keep = ~below
+            glo = grad * below.to(grad.dtype)
+        if hi is not None:
+            above = a > hi
+            if lo is not None:
+                above = above & ~(a < lo)
+            keep = ~above if keep is None else keep & ~above
+            ghi = grad * above.to(grad.dtype)
+        return grad * keep.to(grad.dtype), glo, ghi
+
+
+# ---- public functions ---------------------------------------------------------------------------
+def _unary(cls):
+    def f(input, *, out=None):
+        from .arithmetic import _out
+        return _out(cls.apply(input), out)
+    f.__name__ = cls.__name__.lower()
+    f.__doc__ = f"Elementwise ``{f.__name__}`` (gradient node ``{cls.grad_name}``)."
+    return f
+
+
+neg = negative = _unary(Neg)
+abs = absolute = _unary(Abs)
+exp = _unary(Exp)
+exp2 = _unary(Exp2)
+expm1 = _unary(Expm1)
+log = _unary(Log)
+log2 = _unary(Log2)
+log10 = _unary(Log10)
+log1p = _unary(Log1p)
+sqrt = _unary(Sqrt)
+rsqrt = _unary(Rsqrt)
+sin = _unary(Sin)
+cos = _unary(Cos)
+tan = _unary(Tan)
+asin = arcsin = _unary(Asin)
+acos = arccos = _unary(Acos)
+atan = arctan = _unary(Atan)
+sinh = _unary(Sinh)
+cosh = _unary(Cosh)
+tanh = _unary(Tanh)
+asinh = _unary(Asinh)
+acosh = _unary(Acosh)
+atanh = _unary(Atanh)
+sigmoid = _unary(Sigmoid)
+relu = _unary(Relu)
+reciprocal = _unary(Reciprocal)
+sign = sgn = _unary(Sign)
+floor = _unary(Floor)
+ceil = _unary(Ceil)
+trunc = fix = _unary(Trunc)
+frac = _unary(Frac)
+erf = _unary(Erf)
+
+
+def erfc(input):
+    return 1 - erf(input)
+
+
+def round(input, *, decimals=0, out=None):
+    """Round half to even; ``decimals`` rounds to that many decimal places."""
+    from .arithmetic import _out
+    if decimals:
+        return _out(RoundDecimals.apply(input, decimals), out)
+    return _out(Round.apply(input), out)
+
+
+def square(input, *, out=None):
+    from .arithmetic import pow
+    return pow(input, 2, out=out)
+
+
+def positive(input):
+    return input
+
+
+def clamp(input, min=None, max=None, *, out=None):
+    """Limit values to ``[min, max]``; bounds may be scalars or tensors."""
+    from .arithmetic import _out
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if is_tensor(min) or is_tensor(max):
+        from ._util import as_tensor_like
+        lo = as_tensor_like(min, input) if min is not None else None
+        hi = as_tensor_like(max, input) if max is not None else None
+        return _out(ClampTensor.apply(input, lo, hi), out)
+    return _out(Clamp.apply(input, min, max), out)
+
+
+clip = clamp
+
+
+def logit(input, eps=None):
+    x = input if eps is None else input.clamp(eps, 1 - eps)
+    return (x / (1 - x)).log()
+
+
+def xlogy(input, other):
+    """``input * log(other)``, defined as 0 where input == 0."""
+    from .indexing import where
+    from ._util import as_tensor_like
+    other = as_tensor_like(other, input)
+    return where(input == 0, input * 0, input * other.log())
+
+
+def deg2rad(input):
+    return input * (math.pi / 180)
+
+
+def rad2deg(input):
+    return input * (180 / math.pi)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    from .indexing import where
+    x = input
+    info = _finfo(x)
+    x = where(x.isnan(), nan, x)
+    x = where(x == math.inf, info.max if posinf is None else posinf, x)
+    return where(x == -math.inf, info.min if neginf is None else neginf, x)
+
+
+def _finfo(t):
+    import numpy as np
+    return np.finfo(t._data.dtype)
+
+
+# ---- predicates (no gradient) -------------------------------------------------------------------
+def _predicate(name):
+    def f(input):
+        from ..tensor import Tensor
+        x = input._data
+        xp = xp_of(x)
+        if x.dtype.kind != "f":
+            val = {"isnan": False, "isinf": False, "isfinite": True, "signbit": None}[name]
+            if val is None:
+                return Tensor._make(x < 0)
+            return Tensor._make(xp.full(x.shape, val, dtype=bool))
+        return Tensor._make(getattr(xp, name)(x))
+    f.__name__ = name
+    return f
+
+
+isnan = _predicate("isnan")
+isinf = _predicate("isinf")
+isfinite = _predicate("isfinite")
+signbit = _predicate("signbit")
+
+
+__methods__ = [n for n in __all__]
+__inplace__ = [n for n in __all__ if n not in ("isnan", "isinf", "isfinite", "signbit", "positive", "nan_to_num", "xlogy")]
