@@ -26,10 +26,14 @@ def _operand(x):
     return x
 
 
+_OPERAND_TYPES = (Tensor, int, float, bool, np.generic)
+
+
 def _binary(fn, reflected=False):
     def op(self, other):
-        other = _operand(other)
-        if not isinstance(other, (Tensor, int, float, bool, np.generic)):
+        if type(other) is np.ndarray:
+            other = _operand(other)
+        elif not isinstance(other, _OPERAND_TYPES):
             return NotImplemented
         return fn(other, self) if reflected else fn(self, other)
     return op

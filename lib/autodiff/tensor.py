@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._size import Size
+from .autograd.function import _TENSOR_TYPES
 from .autograd.grad_mode import STATE
 from .backend import CPU, device as Device, device_of, to_device, to_numpy
 
@@ -32,6 +33,10 @@ class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_output_nr", "_vc", "_base",
                  "__dict__", "__weakref__")
     __array_priority__ = 1000     # numpy defers ``ndarray + tensor`` to Tensor.__radd__
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _TENSOR_TYPES.add(cls)
 
     # ---- construction ------------------------------------------------------------------------
     def __init__(self, *args, device=None):
@@ -483,6 +488,8 @@ def _parse_to(t, args, kwargs):
 
 def _wrap_output(r, cls, inputs):
     """Turn what a Function's forward returned into an output tensor."""
+    if type(r) is np.ndarray and not cls.is_view:      # the common case, kept fast
+        return Tensor._make(r)
     if isinstance(r, Tensor):
         if any(r is t for t in inputs):       # forward returned an input as-is: a new view
             src = r
@@ -490,14 +497,20 @@ def _wrap_output(r, cls, inputs):
             r._vc = src._vc
             r._base = src._base if src._base is not None else src
         return r
-    if type(r) is not np.ndarray:
-        if isinstance(r, (np.generic, int, float, bool)):
-            r = np.asarray(r)
-        elif r is None:
-            return None
+    if r is None:
+        return None
+    if isinstance(r, (np.generic, int, float, bool)):
+        r = np.asarray(r)
     t = Tensor._make(r)
     if cls.is_view:
         src = inputs[0]
         t._vc = src._vc
         t._base = src._base if src._base is not None else src
     return t
+
+
+_TENSOR_TYPES.add(Tensor)
+
+from .autograd import function as _function  # noqa: E402
+
+_function._wrap_output = _wrap_output      # Function.apply wraps outputs with it

@@ -1,15 +1,14 @@
 """The backward engine: ``backward`` and ``autograd.grad``.
 
-1. Walk the graph from the roots once, iteratively (no recursion limit), counting for every node
-   how many edges lead into it.
-2. Run nodes from a heap, latest-created first (torch's order, which is also the order hooks
-   fire in), each node only once all its incoming gradients have been summed.
+1. Walk the graph from the roots once, iteratively (no recursion limit), collecting its nodes.
+2. Run them latest-created first. A node's inputs always exist before it, so this is a
+   topological order: each node runs once, after all its incoming gradients have been summed.
+   It is also torch's order, so hooks fire in the same sequence.
 3. Undo broadcasting in one place: a gradient whose shape differs from the input it belongs to
    is summed down to that shape here, so no op has to do it.
 """
 from __future__ import annotations
 
-import heapq
 import warnings
 
 from .function import AccumulateGrad
@@ -71,20 +70,19 @@ def _root_node(t):
 
 
 def _discover(roots):
-    """Count incoming edges of every node reachable from ``roots`` (iterative DFS)."""
-    deps = {}
+    """Every node reachable from ``roots`` (iterative DFS: no recursion limit)."""
     seen = set(roots)
     stack = list(roots)
     while stack:
-        node = stack.pop()
-        for child, _ in node.next_functions:
-            if child is None:
-                continue
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
+        for child, _ in stack.pop().next_functions:
+            if child is not None and child not in seen:
                 seen.add(child)
                 stack.append(child)
-    return deps, seen
+    return seen
+
+
+def _by_seq(node):
+    return node.seq
 
 
 def _needed(roots, targets, seen):
@@ -124,15 +122,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             capture[_root_node(t)] = i
 
     root_nodes = list(dict.fromkeys(n for n, _ in roots))
-    deps, seen = _discover(root_nodes)
-    needed = None
+    nodes = _discover(root_nodes)
     if capture is not None:
-        needed = _needed(root_nodes, [n for n, _ in capture], seen)
-        deps = {n: 0 for n in needed}
-        for node in needed:
-            for child, _ in node.next_functions:
-                if child in needed:
-                    deps[child] += 1
+        nodes = _needed(root_nodes, [n for n, _ in capture], nodes)
+    # A node's inputs were created before it, so decreasing creation order is a topological
+    # order -- and the order torch runs nodes (and hence hooks) in.
+    order = sorted(nodes, key=_by_seq, reverse=True)
 
     buffers = {}
     for (node, nr), g in zip(roots, root_grads):
@@ -140,27 +135,25 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     results = [None] * len(inputs) if inputs is not None else None
     handed = {id(g._data) for g in root_grads}      # arrays a leaf must not keep by reference
 
-    heap = [(-n.seq, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
-    heapq.heapify(heap)
     prev_mode, STATE.enabled = STATE.enabled, create_graph
     try:
-        while heap:
-            node = heapq.heappop(heap)[2]
+        for node in order:
             grads = buffers.pop(node, None)
-            if needed is not None and node not in needed:
-                continue
-            if isinstance(node, AccumulateGrad):
+            if grads is None:
+                continue                             # no gradient reached this node
+            if node.__class__ is AccumulateGrad:
                 _run_leaf(node, grads, capture, results, accumulate, create_graph, handed)
                 continue
             input_grads = _run_node(node, grads, capture, results, retain_graph)
             for (child, nr), g, meta in zip(node.next_functions, input_grads, node._input_meta):
-                if child is None or (needed is not None and child not in needed):
+                if g is None or child is None or child not in nodes:
                     continue
-                if g is not None:
-                    _add_to_buffer(buffers, child, nr, _match_input(node, g, meta))
-                deps[child] -= 1
-                if deps[child] == 0:
-                    heapq.heappush(heap, (-child.seq, id(child), child))
+                if g._data.shape != meta[0] or g._data.dtype != meta[1]:
+                    g = _match_input(node, g, meta)
+                buf = buffers.get(child)
+                if buf is None:
+                    buffers[child] = buf = [None] * child._n_outputs
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
     finally:
         STATE.enabled = prev_mode
     if results is not None:
@@ -175,8 +168,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 def _add_to_buffer(buffers, node, nr, g):
     buf = buffers.get(node)
     if buf is None:
-        n_out = len(node._output_meta) if hasattr(node, "_output_meta") else 1
-        buf = buffers[node] = [None] * n_out
+        buf = buffers[node] = [None] * node._n_outputs
     buf[nr] = g if buf[nr] is None else buf[nr] + g
 
 
@@ -210,55 +202,64 @@ def _broadcastable_to(shape, grad_shape):
 
 def _run_node(node, grads, capture, results, retain_graph):
     """Hooks, then the node's backward; returns one gradient per tensor input."""
-    grads = list(grads) if grads is not None else [None] * len(node._output_meta)
-    tensor_hooks = getattr(node, "_tensor_hooks", None)
-    if tensor_hooks:
-        for nr, hooks in tensor_hooks.items():
+    if node._tensor_hooks or node._retain or node._pre_hooks:
+        grads = _run_pre_hooks(node, grads)
+    if capture is not None:
+        for nr, g in enumerate(grads):
+            i = capture.get((node, nr))
+            if i is not None:
+                results[i] = g
+    if len(grads) == 1:
+        if grads[0] is None:
+            return (None,) * len(node.next_functions)
+    elif any(g is None for g in grads):
+        if all(g is None for g in grads):
+            return (None,) * len(node.next_functions)
+        if node.materialize_grads:
+            grads = _zeros_for_missing(node, grads)
+    out = node.apply(*grads)
+    if type(out) is not tuple:
+        out = (out,)
+    if len(out) != len(node.needs_input_grad):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(node.needs_input_grad)}, got {len(out)})")
+    if node._post_hooks:
+        for fn in list(node._post_hooks.values()):
+            fn(out, tuple(grads))
+    if not retain_graph:
+        node._release()
+    pos = node._tensor_pos
+    return out if len(pos) == len(out) else [out[i] for i in pos]
+
+
+def _zeros_for_missing(node, grads):
+    from .. import _creation
+    return [_creation.zeros(node._output_meta[i][0], dtype=_dtype_from_np(node._output_meta[i][1]))
+            if g is None else g for i, g in enumerate(grads)]
+
+
+def _run_pre_hooks(node, grads):
+    """Tensor hooks (``t.register_hook``), then retain_grad, then node pre-hooks."""
+    grads = list(grads)
+    if node._tensor_hooks:
+        for nr, hooks in node._tensor_hooks.items():
             for fn in list(hooks.values()):
                 if grads[nr] is not None:
                     new = fn(grads[nr])
                     if new is not None:
                         grads[nr] = new
-    retain = getattr(node, "_retain", None)
-    if retain:
-        for nr, ref in retain.items():
+    if node._retain:
+        for nr, ref in node._retain.items():
             t = ref()
             if t is not None and grads[nr] is not None:
                 g = grads[nr] if STATE.enabled else grads[nr].detach()
                 t._grad = g.clone() if t._grad is None else t._grad + g
-    pre = getattr(node, "_pre_hooks", None)
-    if pre:
-        for fn in list(pre.values()):
+    if node._pre_hooks:
+        for fn in list(node._pre_hooks.values()):
             new = fn(tuple(grads))
             if new is not None:
                 grads = list(new)
-    if capture is not None:
-        for nr in range(len(grads)):
-            i = capture.get((node, nr))
-            if i is not None:
-                results[i] = grads[nr]
-    if all(g is None for g in grads):
-        return [None] * len(node.next_functions)
-    if node.materialize_grads:
-        from .. import _creation
-        for i, g in enumerate(grads):
-            if g is None:
-                shape, dt = node._output_meta[i]
-                grads[i] = _creation.zeros(shape, dtype=_dtype_from_np(dt))
-    out = node.apply(*grads)
-    if not isinstance(out, tuple):
-        out = (out,)
-    n_args = len(node.needs_input_grad)
-    if len(out) != n_args:
-        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {n_args}, got {len(out)})")
-    post = getattr(node, "_post_hooks", None)
-    if post:
-        for fn in list(post.values()):
-            fn(out, tuple(grads))
-    if not retain_graph:
-        node._release()
-    return [out[i] for i in node._tensor_pos]
+    return grads
 
 
 def _run_leaf(node, grads, capture, results, accumulate, create_graph, handed):

@@ -26,6 +26,7 @@ __all__ = ["Function", "FunctionCtx", "Node", "BackwardCFunction", "AccumulateGr
            "once_differentiable"]
 
 _seq = itertools.count()     # creation order: the engine runs later-created nodes first
+_TENSOR_TYPES = set()        # Tensor and its subclasses (filled by Tensor.__init_subclass__)
 
 
 class Node:
@@ -34,6 +35,9 @@ class Node:
     _name = "Node"
     _custom = False
     next_functions: tuple = ()
+    _n_outputs = 1
+    # hooks, created on first registration (class-level None keeps the engine's checks cheap)
+    _tensor_hooks = _retain = _pre_hooks = _post_hooks = None
 
     def name(self) -> str:
         return self._name
@@ -103,16 +107,6 @@ class AccumulateGrad(Node):
         self.seq = -1                      # leaves run after everything that feeds them
 
 
-class _SavedTensor:
-    """A tensor saved for backward plus the version it had, to detect later in-place changes."""
-
-    __slots__ = ("tensor", "version")
-
-    def __init__(self, tensor):
-        self.tensor = tensor
-        self.version = tensor._vc[0]
-
-
 class FunctionCtx:
     """What ``forward`` and ``backward`` receive as ``ctx``."""
 
@@ -122,8 +116,13 @@ class FunctionCtx:
     non_differentiable = ()
     dirty = ()
 
+    _record = True
+
     def save_for_backward(self, *tensors):
-        self._saved = tuple(None if t is None else _SavedTensor(t) for t in tensors)
+        """Keep tensors for backward, with their versions (to detect later in-place changes)."""
+        if not self._record:       # nothing will run backward: keep no references
+            return
+        self._saved = [None if t is None else (t, t._vc[0]) for t in tensors]
 
     @property
     def saved_tensors(self) -> tuple:
@@ -139,15 +138,15 @@ class FunctionCtx:
             if s is None:
                 out.append(None)
                 continue
-            if isinstance(s, _SavedOutput):
+            if s.__class__ is _SavedOutput:
                 out.append(self._output_tensor(s.index))
                 continue
-            t = s.tensor
-            if t._vc[0] != s.version:
+            t, version = s
+            if t._vc[0] != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{t.type()} {list(t.shape)}] is at version "
-                    f"{t._vc[0]}; expected version {s.version} instead. Hint: the backtrace "
+                    f"{t._vc[0]}; expected version {version} instead. Hint: the backtrace "
                     "further above can point at the operation that failed to compute its "
                     "gradient. Do not modify a tensor in place after using it in a "
                     "differentiable operation, or clone() it first.")
@@ -236,29 +235,41 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor, _wrap_output
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        record = STATE.enabled and any(t._requires_grad for t in tensors)
+        """Run forward with recording off; record ``ctx`` as grad_fn if an input needs grad."""
         ctx = cls._backward_cls()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad and record
-                                     for a in args)
-        prev, STATE.enabled = STATE.enabled, False
+        prev = STATE.enabled
+        if prev:
+            ctx.needs_input_grad = needs = tuple([type(a) in _TENSOR_TYPES and a._requires_grad
+                                                  for a in args])
+            record = True in needs
+        else:
+            ctx.needs_input_grad = (False,) * len(args)
+            record = False
+        ctx._record = record
+        STATE.enabled = False
         try:
             raw = cls.forward(ctx, *args, **kwargs)
         finally:
             STATE.enabled = prev
-        single = not isinstance(raw, tuple)
-        outs = tuple(_wrap_output(r, cls, tensors) for r in ((raw,) if single else raw))
+        if type(raw) is tuple:
+            outs = tuple([_wrap_output(r, cls, args) for r in raw])
+            if record:
+                _connect(ctx, cls, args, outs)
+            return outs
+        out = _wrap_output(raw, cls, args)
         if record:
-            _connect(ctx, cls, args, tensors, outs)
-        return outs[0] if single else outs
+            _connect(ctx, cls, args, (out,))
+        return out
 
 
-def _connect(ctx, cls, args, tensors, outs):
+def _connect(ctx, cls, args, outs):
     """Make ``ctx`` the grad_fn of the outputs and point it at the inputs' nodes."""
-    from ..tensor import Tensor
-    nexts = []
-    for t in tensors:
+    nexts, meta, pos = [], [], []
+    for i, t in enumerate(args):
+        if type(t) not in _TENSOR_TYPES:
+            continue
+        pos.append(i)
+        meta.append((t._data.shape, t._data.dtype))
         if not t._requires_grad:
             nexts.append((None, 0))
         elif t.grad_fn is not None:
@@ -266,20 +277,20 @@ def _connect(ctx, cls, args, tensors, outs):
         else:
             nexts.append((t._grad_accumulator(), 0))
     ctx.next_functions = tuple(nexts)
-    ctx._input_meta = tuple((t._data.shape, t._data.dtype) for t in tensors)
-    ctx._tensor_pos = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+    ctx._input_meta = meta
+    ctx._tensor_pos = pos
     ctx.seq = next(_seq)
-    ctx._output_meta = []
-    nd = ctx.non_differentiable
+    ctx._output_meta = [(o._data.shape, o._data.dtype) for o in outs]
+    ctx._n_outputs = len(outs)
     if cls.save_output:
         ctx._out_saved = [(o._data, o._vc, o._vc[0]) for o in outs]
+    nd = ctx.non_differentiable
     for i, o in enumerate(outs):
-        ctx._output_meta.append((o._data.shape, o._data.dtype))
-        if o._data.dtype.kind == "f" and id(o) not in nd:
+        if o._data.dtype.kind == "f" and (not nd or id(o) not in nd):
             o._requires_grad = True
             o.grad_fn = ctx
             o._output_nr = i
-    if not cls.save_output:
+    if ctx._saved and ctx._custom and not cls.save_output:
         _custom_saves_outputs(ctx, outs)
 
 
@@ -289,10 +300,10 @@ def _custom_saves_outputs(ctx, outs):
     if not saved:
         return False
     ids = {id(o): i for i, o in enumerate(outs)}
-    if not any(s is not None and id(s.tensor) in ids for s in saved):
+    if not any(s is not None and id(s[0]) in ids for s in saved):
         return False
     ctx._out_saved = [(o._data, o._vc, o._vc[0]) for o in outs]
-    ctx._saved = tuple(_SavedOutput(ids[id(s.tensor)]) if s is not None and id(s.tensor) in ids
+    ctx._saved = tuple(_SavedOutput(ids[id(s[0])]) if s is not None and id(s[0]) in ids
                        else s for s in saved)
     return True
 

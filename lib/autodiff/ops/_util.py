@@ -55,6 +55,10 @@ def promote(a, b):
             y = y.astype(rt)
         return _scalar(a, rt), y
     x = a._data
+    kind = x.dtype.kind
+    tb = type(b)
+    if (kind == "f" and (tb is float or tb is int)) or (kind in "iu" and tb is int):
+        return x, b                    # the tensor's dtype wins: nothing to convert
     rt = D.result_type(a, b).np
     if x.dtype != rt:
         x = x.astype(rt)

@@ -278,7 +278,7 @@ class Atan2(Function):
 
 # ---- the functions users call -------------------------------------------------------------------
 def _tensor_first(a, b, name):
-    if not is_tensor(a) and not is_tensor(b):
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(a).__name__}")
 
 
