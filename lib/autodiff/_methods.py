@@ -39,12 +39,23 @@ def _binary(fn, reflected=False):
     return op
 
 
+def _commutative(function_cls, *extra):
+    """``a + b``/``a * b`` straight to the Function: the tensor operand goes first."""
+    def op(self, other):
+        if type(other) is np.ndarray:
+            other = _operand(other)
+        elif not isinstance(other, _OPERAND_TYPES):
+            return NotImplemented
+        return function_cls.apply(self, other, *extra)
+    return op
+
+
 def _bind_operators():
     T = Tensor
-    T.__add__ = T.__radd__ = _binary(A.add)
+    T.__add__ = T.__radd__ = _commutative(A.Add, 1)
     T.__sub__ = _binary(A.sub)
     T.__rsub__ = _binary(A.sub, reflected=True)
-    T.__mul__ = T.__rmul__ = _binary(A.mul)
+    T.__mul__ = T.__rmul__ = _commutative(A.Mul)
     T.__truediv__ = _binary(A.div)
     T.__rtruediv__ = _binary(A.div, reflected=True)
     T.__floordiv__ = _binary(A.floor_divide)
@@ -71,6 +82,7 @@ def _bind_operators():
     T.__gt__ = _binary(C.gt)
     T.__ge__ = _binary(C.ge)
     T.__getitem__ = I.getitem
+    T.where = lambda self, condition, other: I.where(condition, self, other)   # torch's order
     T.__setitem__ = I.setitem
     for name, fn in (("__iadd__", A.add), ("__isub__", A.sub), ("__imul__", A.mul),
                      ("__itruediv__", A.div), ("__ifloordiv__", A.floor_divide),
@@ -94,7 +106,7 @@ def _scalar_tensor(s, ref):
 
 def _inplace_op(fn):
     def op(self, other):
-        return P.apply_inplace(self, fn(self, _operand(other)))
+        return P.run_inplace(fn, self, _operand(other))
     return op
 
 

@@ -15,7 +15,7 @@ from ..backend import xp_of
 from ..tensor import Tensor
 
 __all__ = ["apply_inplace", "record_view", "copy_", "copy_into_out", "fill_", "zero_",
-           "inplace_method"]
+           "inplace_method", "run_inplace"]
 
 
 def _check_leaf(t: Tensor):
@@ -25,7 +25,7 @@ def _check_leaf(t: Tensor):
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     base = t._base
-    if base is not None and base.grad_fn is None and base._requires_grad:
+    if t._requires_grad and base is not None and base.grad_fn is None and base._requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
 
@@ -168,10 +168,36 @@ def zero_(self: Tensor) -> Tensor:
     return fill_(self, 0)
 
 
+def _snapshot(t: Tensor) -> Tensor:
+    """``t``'s values in storage of their own, with ``t``'s history.
+
+    An in-place op computes its result from this copy: whatever the op saves for backward is
+    then not overwritten when the result is written into ``t``.
+    """
+    snap = Tensor._make(t._data.copy(), t._requires_grad)
+    snap.grad_fn, snap._output_nr = t.grad_fn, t._output_nr
+    if t.grad_fn is None and t._requires_grad:      # a leaf: gradients must still reach it
+        snap._requires_grad = False
+    return snap
+
+
+def _recording(self, args):
+    return STATE.enabled and (self._requires_grad or any(
+        isinstance(a, Tensor) and a._requires_grad for a in args))
+
+
+def run_inplace(fn, self, *args, **kwargs):
+    """``fn(self, ...)`` written back into ``self``; the heart of every ``x.op_(...)``."""
+    if _recording(self, args):
+        _check_leaf(self)
+        return apply_inplace(self, fn(_snapshot(self), *args, **kwargs))
+    return apply_inplace(self, fn(self, *args, **kwargs))
+
+
 def inplace_method(fn, name):
     """``x.<name>_(...)`` from the out-of-place ``fn``: compute, then write into ``x``."""
     def method(self, *args, **kwargs):
-        return apply_inplace(self, fn(self, *args, **kwargs))
+        return run_inplace(fn, self, *args, **kwargs)
     method.__name__ = name
     method.__doc__ = f"In-place version of :meth:`{name.rstrip('_')}`."
     return method
