@@ -24,6 +24,8 @@ for _mod in _ops.MODULES:
 del _mod, _name
 
 from . import return_types  # noqa: E402
+from . import utils  # noqa: E402  (autodiff.utils.data, as torch.utils.data)
+from . import cuda  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -42,3 +44,9 @@ def is_floating_point(input) -> "bool":
 
 def get_default_device():
     return device("cpu")
+
+
+from . import optim  # noqa: E402
+from .serialization import load, save  # noqa: E402
+from . import linalg  # noqa: E402  (the autodiff.linalg namespace)
+from . import nn  # noqa: E402  (autodiff.nn, as torch.nn)

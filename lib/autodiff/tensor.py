@@ -114,8 +114,13 @@ class Tensor:
         return self._data.nbytes
 
     def stride(self, dim=None):
-        """Strides in elements (numpy counts bytes)."""
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        """Strides in elements (numpy counts bytes). A size-1 dim, whose stride numpy leaves
+        arbitrary (0 after ``x[None]``), gets torch's: that of the dims after it."""
+        shape, st = self._data.shape, [s // self._data.itemsize for s in self._data.strides]
+        for d in range(len(st) - 1, -1, -1):
+            if shape[d] == 1:
+                st[d] = max(st[d + 1] * shape[d + 1], 1) if d + 1 < len(st) else 1
+        st = tuple(st)
         return st if dim is None else st[self._wrap_dim(dim)]
 
     def is_contiguous(self, memory_format=None) -> bool:

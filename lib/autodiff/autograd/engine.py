@@ -221,8 +221,7 @@ def _run_node(node, grads, capture, results, retain_graph):
     if type(out) is not tuple:
         out = (out,)
     if len(out) != len(node.needs_input_grad):
-        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {len(node.needs_input_grad)}, got {len(out)})")
+        out = _drop_trailing_nones(node, out)
     if node._post_hooks:
         for fn in list(node._post_hooks.values()):
             fn(out, tuple(grads))
@@ -260,6 +259,15 @@ def _run_pre_hooks(node, grads):
             if new is not None:
                 grads = list(new)
     return grads
+
+
+def _drop_trailing_nones(node, out):
+    """A backward may return extra Nones past its inputs (torch allows it); more is an error."""
+    n = len(node.needs_input_grad)
+    if len(out) < n or any(g is not None for g in out[n:]):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {n}, got {len(out)})")
+    return out[:n]
 
 
 def _run_leaf(node, grads, capture, results, accumulate, create_graph, handed):

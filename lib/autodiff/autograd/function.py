@@ -124,8 +124,7 @@ class FunctionCtx:
             return
         self._saved = [None if t is None else (t, t._vc[0]) for t in tensors]
 
-    @property
-    def saved_tensors(self) -> tuple:
+    def _check_not_freed(self):
         if self._freed:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
@@ -133,6 +132,10 @@ class FunctionCtx:
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or "
                 "if you need to access saved tensors after calling backward.")
+
+    @property
+    def saved_tensors(self) -> tuple:
+        self._check_not_freed()
         out = []
         for s in self._saved:
             if s is None:
@@ -171,6 +174,7 @@ class FunctionCtx:
 
     def _output_tensor(self, i):
         from ..tensor import Tensor
+        self._check_not_freed()
         data, vc, version = self._out_saved[i]
         if vc[0] != version:
             raise RuntimeError(

@@ -101,6 +101,10 @@ class set_grad_enabled(_GradModeContext):
         STATE.enabled = self._prev
         return False
 
+    def __call__(self, func):
+        STATE.enabled = self._prev        # as a decorator it must not switch the mode now
+        return super().__call__(func)
+
     def clone(self):
         return set_grad_enabled(self.mode)
 

@@ -57,7 +57,8 @@ def promote(a, b):
     x = a._data
     kind = x.dtype.kind
     tb = type(b)
-    if (kind == "f" and (tb is float or tb is int)) or (kind in "iu" and tb is int):
+    if (kind == "f" and (tb is float or tb is int)) or (kind in "iu" and tb is int
+                                                         and 0 <= b <= 127):
         return x, b                    # the tensor's dtype wins: nothing to convert
     rt = D.result_type(a, b).np
     if x.dtype != rt:
@@ -70,7 +71,14 @@ def _scalar(s, rt):
         s = s.item()
     if rt.kind == "f" and isinstance(s, int):
         return float(s)
+    if rt.kind in "iu" and type(s) is int and not _fits(s, rt):
+        return np.array(s).astype(rt)       # wraps around, as torch does (int8 + 1000)
     return s
+
+
+def _fits(n: int, np_dtype) -> bool:
+    info = np.iinfo(np_dtype)
+    return info.min <= n <= info.max
 
 
 def as_tensor_like(x, ref: Tensor) -> Tensor:
@@ -98,5 +106,6 @@ def norm_dims(dim, ndim: int):
         return (norm_dim(int(dim), ndim),)
     dims = tuple(norm_dim(int(d), ndim) for d in dim)
     if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+        dup = next(d for i, d in enumerate(dims) if d in dims[:i])
+        raise RuntimeError(f"dim {dup} appears multiple times in the list of dims")
     return dims if dims else tuple(range(ndim))

@@ -11,8 +11,9 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import is_tensor, promote, xp_of
 
-__all__ = ["add", "sub", "rsub", "mul", "div", "true_divide", "floor_divide", "pow", "maximum",
-           "minimum", "fmod", "remainder", "fmax", "fmin", "atan2", "lerp", "hypot"]
+__all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
+           "floor_divide", "pow", "maximum", "minimum", "fmod", "remainder", "fmax", "fmin",
+           "atan2", "arctan2", "lerp", "hypot"]
 
 
 class Add(Function):
@@ -34,10 +35,8 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
+        _no_bool_subtraction(a, b)
         x, y = promote(a, b)
-        if x.dtype == bool:
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                               "supported. Use the `^` or `logical_xor()` operator instead.")
         ctx.alpha = alpha
         return x - y if alpha == 1 else x - alpha * y
 
@@ -52,12 +51,25 @@ class Rsub(Function):
 
     @staticmethod
     def forward(ctx, a, scalar):
+        _no_bool_subtraction(a, scalar)
         y, x = promote(a, scalar)
         return x - y
 
     @staticmethod
     def backward(ctx, grad):
         return -grad, None
+
+
+def _no_bool_subtraction(a, b):
+    """torch refuses ``-`` with a bool operand: ``^`` or ``~`` is what was meant."""
+    is_bool = [x._data.dtype == bool if is_tensor(x) else isinstance(x, bool) for x in (a, b)]
+    if all(is_bool):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if any(is_bool):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 class Mul(Function):
@@ -87,6 +99,7 @@ class Div(Function):
         x, y = promote(a, b)
         if x.dtype.kind != "f":        # integer / integer is true division into the default dtype
             x = x.astype(D.get_default_dtype().np)
+            y = y.astype(x.dtype) if hasattr(y, "astype") else y
         ctx.save_for_backward(a, b if is_tensor(b) else None)
         ctx.b = b
         return x / y
@@ -119,7 +132,8 @@ class RoundingDiv(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0, None, None
+        zero = grad * 0
+        return zero, (zero if ctx.needs_input_grad[1] else None), None
 
 
 class PowScalar(Function):
@@ -260,6 +274,15 @@ class Remainder(Function):
         return grad, gb
 
 
+class FmodTensor(Fmod):
+    """fmod by a tensor (torch names this node FmodBackward1, the scalar one FmodBackward0)."""
+    grad_name = "FmodBackward1"
+
+
+class RemainderTensor(Remainder):
+    grad_name = "RemainderBackward1"
+
+
 class Atan2(Function):
     grad_name = "Atan2Backward0"
 
@@ -374,7 +397,7 @@ def fmin(input, other, *, out=None):
 
 def fmod(input, other, *, out=None):
     """C-style remainder: the sign follows the dividend (``fmod(-3, 2) == -1``)."""
-    return _out(Fmod.apply(input, other), out)
+    return _out((FmodTensor if is_tensor(other) else Fmod).apply(input, other), out)
 
 
 def remainder(input, other, *, out=None):
@@ -382,7 +405,7 @@ def remainder(input, other, *, out=None):
     if not is_tensor(input):
         from .._creation import tensor
         input = tensor(input, device=other.device)
-    return _out(Remainder.apply(input, other), out)
+    return _out((RemainderTensor if is_tensor(other) else Remainder).apply(input, other), out)
 
 
 def atan2(input, other, *, out=None):

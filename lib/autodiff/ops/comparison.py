@@ -78,7 +78,8 @@ def _bitwise(name, op):
     def f(input, other=None):
         x = input._data
         if x.dtype.kind == "f":
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{input.dtype.name.capitalize()}\'')
+            from .inplace import _type_name
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'{_type_name(input.dtype)}\'')
         if op is None:
             return Tensor._make(~x)
         a, b = promote(input, other) if is_tensor(input) else promote(other, input)[::-1]

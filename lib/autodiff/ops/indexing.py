@@ -13,13 +13,20 @@ from ..autograd.function import Function
 from ..backend import xp_of
 from ..tensor import Tensor
 from ._util import promote
-from .inplace import apply_inplace, copy_, record_view
+from .inplace import _type_name, apply_inplace, copy_, record_view
 
 __all__ = ["getitem", "setitem", "index_put", "index_put_", "where"]
 
 
 def _normalize(t: Tensor, index):
     """A tuple index for the array of ``t`` and whether it is basic (a view)."""
+    if isinstance(index, list) and len(index) < 32 and any(
+            i is None or i is Ellipsis or isinstance(i, (slice, list, tuple, Tensor))
+            for i in index):
+        index = tuple(index)          # torch reads x[[[0, 1], [1, 2]]] as x[[0, 1], [1, 2]]
+        import warnings
+        warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated; "
+                      "use x[tuple(seq)] instead of x[seq].", UserWarning, stacklevel=3)
     if not isinstance(index, tuple):
         index = (index,)
     xp = xp_of(t._data)
@@ -41,7 +48,9 @@ def _normalize(t: Tensor, index):
         elif isinstance(i, slice):
             if i.step is not None and int(i.step) <= 0:
                 raise ValueError("step must be greater than zero")
-        elif isinstance(i, bool) or i is None or i is Ellipsis:
+        elif isinstance(i, bool):
+            basic = False                 # x[True] adds a dim, as a copy
+        elif i is None or i is Ellipsis:
             pass
         elif isinstance(i, (int, np.integer)):
             i = int(i)
@@ -55,8 +64,10 @@ def _normalize(t: Tensor, index):
 
 
 def _index_error(e, t):
-    msg = str(e).replace("axis", "dimension")
-    return IndexError(msg)
+    msg = str(e)
+    if msg.startswith("too many indices"):
+        msg = f"too many indices for tensor of dimension {t._data.ndim}"
+    return IndexError(msg.replace("axis", "dimension"))
 
 
 class Select(Function):
@@ -81,6 +92,33 @@ class Select(Function):
 
 class Slice(Select):
     grad_name = "SliceBackward0"
+
+
+class IndexUnsqueeze(Select):
+    grad_name = "UnsqueezeBackward0"
+
+
+class Alias(Select):
+    grad_name = "AliasBackward0"
+
+
+def _basic_node(shape, idx):
+    """The node torch names a basic index after: its last step that does something (select,
+    slice or unsqueeze); an index that keeps everything (``x[:]``, ``x[...]``) is an alias."""
+    used = sum(i is not None and i is not Ellipsis for i in idx)
+    node, dim = Alias, 0
+    for i in idx:
+        if i is Ellipsis:
+            dim += len(shape) - used
+        elif i is None:
+            node = IndexUnsqueeze
+        elif isinstance(i, slice):
+            if dim < len(shape) and i.indices(shape[dim]) != (0, shape[dim], 1):
+                node = Slice
+            dim += 1
+        else:
+            node, dim = Select, dim + 1
+    return node
 
 
 class Index(Function):
@@ -137,7 +175,8 @@ def _take(t, index):
 
 
 def _is_basic(index):
-    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, bool)) for i in index)
+    return all(i is None or i is Ellipsis or isinstance(i, slice)
+               or (isinstance(i, int) and not isinstance(i, bool)) for i in index)
 
 
 def getitem(t: Tensor, index):
@@ -145,8 +184,7 @@ def getitem(t: Tensor, index):
     idx, basic = _normalize(t, index)
     if not basic:
         return Index.apply(t, idx)
-    cls = Slice if any(isinstance(i, slice) or i is None for i in idx) else Select
-    out = cls.apply(t, idx)
+    out = _basic_node(t._data.shape, idx).apply(t, idx)
     return record_view(out, t, lambda b: Select.apply(b, idx))
 
 
@@ -204,7 +242,7 @@ def where(condition, input=None, other=None):
         return nonzero(condition, as_tuple=True)
     if condition._data.dtype != bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {condition.dtype.name.capitalize()}")
+                           f"with dtype {_type_name(condition.dtype)}")
     if not isinstance(input, Tensor):
         if not isinstance(other, Tensor):
             from .._creation import tensor

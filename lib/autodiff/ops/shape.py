@@ -254,6 +254,14 @@ class Transpose(Function):
 class T(Transpose):
     grad_name = "TBackward0"
 
+    @staticmethod
+    def forward(ctx, a, d0, d1):
+        return a._data.T              # 0-D and 1-D arrays come back as they are (still a view)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.t(), None, None
+
 
 def permute(input, *dims):
     dims = _shape_arg(dims)
@@ -285,8 +293,6 @@ def t(input):
     nd = input._data.ndim
     if nd > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {nd}D")
-    if nd < 2:
-        return _alias(input)
     out = T.apply(input, 0, 1)
     return record_view(out, input, lambda b: b.t())
 
@@ -331,6 +337,14 @@ class Squeeze(Function):
         return grad.reshape(ctx.in_shape), None
 
 
+class SqueezeDim(Squeeze):
+    grad_name = "SqueezeBackward1"        # squeeze(int); squeeze(tuple) is SqueezeBackward2
+
+
+class SqueezeDims(Squeeze):
+    grad_name = "SqueezeBackward2"
+
+
 class Unsqueeze(Function):
     grad_name = "UnsqueezeBackward0"
     is_view = True
@@ -355,7 +369,8 @@ def squeeze(input, dim=None):
         dims = tuple(d for d in (norm_dim(d, len(shp)) for d in ds) if shp and shp[d] == 1)
     if not dims:
         return _alias(input)
-    out = Squeeze.apply(input, dims)
+    cls = Squeeze if dim is None else SqueezeDim if isinstance(dim, int) else SqueezeDims
+    out = cls.apply(input, dims)
     return record_view(out, input, lambda b: b.squeeze(dims))
 
 

@@ -1,0 +1,36 @@
+"""Norms and distances between vectors: ``normalize``, ``cosine_similarity``,
+``pairwise_distance`` (compositions of differentiable ops, as in torch)."""
+from __future__ import annotations
+
+__all__ = ["cosine_similarity", "pairwise_distance"]
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input / max(||input||_p, eps)`` along ``dim``: unit vectors."""
+    denom = input.norm(p, dim, keepdim=True).clamp(min=eps).expand_as(input)
+    result = input / denom
+    if out is not None:
+        from .inplace import copy_into_out
+        return copy_into_out(out, result)
+    return result
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """``x1 . x2 / (||x1|| ||x2||)`` along ``dim`` (each norm at least ``eps``)."""
+    from .joining import broadcast_tensors
+    x1, x2 = broadcast_tensors(x1, x2)
+    if not x1.is_floating_point():
+        x1, x2 = x1.float(), x2.float()
+    n1 = x1.norm(2, dim, keepdim=True).clamp(min=eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """``||x1 - x2 + eps||_p`` along the last dimension."""
+    last = max(x1.dim(), x2.dim()) - 1
+    return (x1 - x2 + eps).norm(p, last, keepdim=keepdim)
+
+
+__methods__ = []
+__inplace__ = []

@@ -1,0 +1,49 @@
+"""The affine map of ``nn.Linear`` (``F.linear``).
+
+``linear`` is one matrix product ``x @ W.T + b``; for a batch of matrices (2-D input) it is a
+single ``addmm``, as in torch (so the graph shows ``AddmmBackward0``); inputs with more
+dimensions are flattened to 2-D around the product.
+"""
+from __future__ import annotations
+
+from . import linalg
+
+__all__ = []
+
+
+def _check_linear(input, weight):
+    in_features = weight.shape[-1] if weight.dim() else 1
+    got = input.shape[-1] if input.dim() else 1
+    if weight.dim() == 1:
+        if got != weight.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.dim() else 1}"
+                               f"), mat ({input.shape[0]}x{got}), vec ({weight.shape[0]})")
+        return
+    if got != in_features:
+        rows = input.numel() // got if got else 0
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{got} and "
+                           f"{weight.shape[1]}x{weight.shape[0]})")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_c_name(input.dtype)} != {_c_name(weight.dtype)}")
+
+
+def _c_name(dtype):
+    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(dtype.name,
+                                                                              dtype.name)
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias``: input ``(*, in_features)``, weight ``(out, in)``."""
+    _check_linear(input, weight)
+    wt = weight.t()
+    if input.dim() == 2 and weight.dim() == 2:
+        return linalg.mm(input, wt) if bias is None else linalg.addmm(bias, input, wt)
+    if bias is None or weight.dim() != 2 or input.dim() == 0:
+        out = linalg.matmul(input, wt)
+        return out if bias is None else out + bias
+    out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
+    return linalg.addmm(bias, input.reshape(-1, input.shape[-1]), wt).view(out_shape)
+
+__methods__ = []
+__inplace__ = []

@@ -1,0 +1,176 @@
+"""Linear algebra, part 4: norms, rank and condition number.
+
+``vector_norm`` is one Function for every order p: ``(sum |x|^p)^(1/p)``, max / min |x| for
+p = +-inf, the number of non-zeros for p = 0. Its gradient ``sign(x) (|x| / norm)^(p-1)`` is
+written so that zeros give 0, not nan: the 2-norm of a zero vector has gradient 0, as in torch.
+Matrix norms are built on it and on the singular values: 'fro' is the vector 2-norm of all
+entries, 1 and inf the largest column / row sum of |A| (a vector 1-norm along one dim, then
+``amax``), 2 and -2 the largest / smallest singular value, 'nuc' their sum.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype as D
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._linalg_util import TYPE_NAMES, check_matrix, tolerances
+from ._util import norm_dim, norm_dims, xp_of
+from .arithmetic import _out
+from .factorizations import svdvals
+
+__all__ = ["vector_norm", "matrix_norm", "linalg_norm", "matrix_rank", "cond"]
+
+_INF = math.inf
+
+
+class LinalgVectorNorm(Function):
+    grad_name = "LinalgVectorNormBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, x, p, dims, keepdim):
+        ctx.save_for_backward(x)
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+        a = xp_of(x._data).abs(x._data)
+        if p == _INF:
+            return a.max(axis=dims, keepdims=keepdim)
+        if p == -_INF:
+            return a.min(axis=dims, keepdims=keepdim)
+        if p == 0:
+            return (a != 0).sum(axis=dims, keepdims=keepdim, dtype=a.dtype)
+        if p == 1:
+            return a.sum(axis=dims, keepdims=keepdim)
+        if p == 2:
+            return xp_of(a).sqrt((a * a).sum(axis=dims, keepdims=keepdim))
+        with np.errstate(divide="ignore", over="ignore"):    # 0 ** negative p is inf
+            return (a ** p).sum(axis=dims, keepdims=keepdim) ** (1 / p)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        p, norm = ctx.p, ctx.output
+        if p == 0:                          # piecewise constant: torch gives no gradient
+            return None, None, None, None
+        if not ctx.keepdim:                 # put the reduced dims back so that they broadcast
+            grad, norm = _keep(grad, ctx.dims), _keep(norm, ctx.dims)
+        if p == 1:
+            return grad * x.sign(), None, None, None
+        if p in (_INF, -_INF):              # shared equally between the ties, as torch does
+            hit = (x.abs() == norm).to(x.dtype)
+            return grad * x.sign() * hit / hit.sum(ctx.dims, keepdim=True), None, None, None
+        safe_norm = norm + (norm == 0)      # 1 where the norm is 0: avoids 0 / 0
+        if p == 2:
+            return grad * x / safe_norm, None, None, None
+        safe_abs = x.abs() + (x == 0)       # 1 where x is 0: avoids 0 ** negative
+        g = grad * x.sign() * (safe_abs / safe_norm) ** (p - 1)
+        return g * (norm != 0), None, None, None
+
+
+def _keep(t, dims):
+    shape = list(t._data.shape)
+    for d in sorted(dims):
+        shape.insert(d, 1)
+    return t.reshape(shape)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    """The p-norm of all entries of ``x`` or of the vectors along ``dim``."""
+    if isinstance(ord, str):
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
+                        "str")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
+                           f"input. Got {TYPE_NAMES[x.dtype.name]}")
+    if dtype is not None:
+        dtype = D.to_dtype(dtype)
+        if not dtype.is_floating_point:
+            raise RuntimeError("linalg.vector_norm: dtype should be floating point or complex, "
+                               f"but got {TYPE_NAMES[dtype.name]}")
+        if D.promote_types(x.dtype, dtype) is not dtype:
+            raise RuntimeError(f"linalg.vector_norm: the dtype of the input "
+                               f"({TYPE_NAMES[x.dtype.name]}) should be convertible without "
+                               f"narrowing to the specified dtype ({TYPE_NAMES[dtype.name]})")
+        x = x.to(dtype)
+    dims = norm_dims(dim, x._data.ndim)
+    if abs(ord) == _INF and any(x._data.shape[d] == 0 for d in dims):
+        raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
+                           "because the operation does not have an identity")
+    return _out(LinalgVectorNorm.apply(x, float(ord), dims, keepdim), out)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    """A norm of the matrices spanned by the two dims ``dim``: 'fro', 'nuc', 1, -1, 2, -2, inf,
+    -inf (1 and inf are the largest column and row sums of |A|, 2 the largest singular value)."""
+    check_matrix(A, "linalg.matrix_norm", square=False)
+    if isinstance(dim, int) or len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
+                           f"{dim if isinstance(dim, int) else ' '.join(map(str, dim))}")
+    norm_dims(dim, A.ndim)                         # rejects repeated dims
+    d0, d1 = (norm_dim(d, A.ndim) for d in dim)
+    if ord == "fro":
+        return _out(vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype), out)
+    if dtype is not None:
+        A = A.to(dtype)
+    if ord in ("nuc", 2, -2):
+        S = svdvals(A.movedim((d0, d1), (-2, -1)))
+        result = S.sum(-1) if ord == "nuc" else S.amax(-1) if ord == 2 else S.amin(-1)
+        if keepdim:
+            for d in sorted((d0, d1)):
+                result = result.unsqueeze(d)
+        return _out(result, out)
+    if ord in (1, -1, _INF, -_INF):
+        summed, extreme = (d0, d1) if abs(ord) == 1 else (d1, d0)
+        sums = vector_norm(A, 1, summed, keepdim)
+        if not keepdim and summed < extreme:
+            extreme -= 1
+        return _out(sums.amax(extreme, keepdim) if ord > 0 else sums.amin(extreme, keepdim), out)
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+    """``linalg.norm``: a vector norm or a matrix norm, depending on ``ord`` and ``dim``."""
+    if dim is not None:
+        dim = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dim) not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. "
+                               f"Got {list(dim)}")
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype, out=out)
+    if dim is None:
+        if A.ndim not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
+                               f"be 1D or 2D. Got {A.ndim}D.")
+        dim = tuple(range(A.ndim))
+    if isinstance(ord, str) or len(dim) == 2:
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
+    return vector_norm(A, ord, dim, keepdim, dtype=dtype, out=out)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None, out=None):
+    """The number of singular values above ``max(atol, rtol * largest)`` (an int64 tensor)."""
+    if A._data.ndim < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least "
+                           "2 dimensions.")
+    if A._data.dtype.kind != "f":
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    atol, rtol = tolerances(A, atol if tol is None else tol, rtol)
+    x = A._data
+    xp = xp_of(x)
+    s = xp.abs(xp.linalg.eigvalsh(x)) if hermitian else xp.linalg.svd(x, compute_uv=False)
+    smax = s.max(-1, keepdims=True) if s.shape[-1] else s[..., :1]
+    rank = (s > xp.maximum(atol, rtol * smax)).sum(-1)
+    return _out(Tensor._make(xp.asarray(rank, dtype=xp.int64)), out)
+
+
+def cond(A, p=None, *, out=None):
+    """The condition number: largest / smallest singular value (p None, 2, -2), otherwise
+    ``norm(A, p) * norm(inv(A), p)``."""
+    check_matrix(A, "linalg.cond", square=p not in (None, 2, -2))
+    if p in (None, 2, -2):
+        S = svdvals(A)
+        big, small = S[..., 0], S[..., -1]
+        return _out(big / small if p != -2 else small / big, out)
+    return _out(matrix_norm(A, p) * matrix_norm(A.inverse(), p), out)
