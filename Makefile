@@ -62,7 +62,7 @@ lab: venv kernel
 test: $(TEST_TARGETS)
 
 test-lib: venv
-	cd lib && ../$(VPY) -m pytest tests -q -n auto $(PYTEST_ARGS)
+	cd lib && OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 ../$(VPY) -m pytest tests -q -n auto $(PYTEST_ARGS)
 
 test-repo: venv
 	$(VPY) -m pytest tests_repo -q $(PYTEST_ARGS)

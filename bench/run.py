@@ -11,7 +11,12 @@ import os
 import sys
 import time
 
-import numpy as np
+# One BLAS thread for NumPy and torch alike: the comparison is per core, and several BLAS
+# threads on a busy 2-core machine spin against each other (10-100x slower small products).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import autodiff  # noqa: E402
@@ -150,7 +155,6 @@ def report(name, times, base, target):
 def main():
     print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'} "
           f"(1 thread), autodiff {autodiff.__version__}")
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
     report("P1 50-op chain fwd+bwd", p1(), ["torch"], 1.5)
     report("P2 MLP step 784-256-10 b128", p2(), ["numpy", "torch"], 1.2)
     for extra in ("bench_conv", "bench_rnn"):

@@ -232,9 +232,11 @@ def _run_node(node, grads, capture, results, retain_graph):
 
 
 def _zeros_for_missing(node, grads):
+    """Zeros for the outputs that received no gradient, on the device of those that did."""
     from .. import _creation
-    return [_creation.zeros(node._output_meta[i][0], dtype=_dtype_from_np(node._output_meta[i][1]))
-            if g is None else g for i, g in enumerate(grads)]
+    device = next(g for g in grads if g is not None).device
+    return [_creation.zeros(node._output_meta[i][0], dtype=_dtype_from_np(node._output_meta[i][1]),
+                            device=device) if g is None else g for i, g in enumerate(grads)]
 
 
 def _run_pre_hooks(node, grads):

@@ -323,12 +323,43 @@ class _SavedOutput:
 
 
 def once_differentiable(fn):
-    """Decorator for a backward that is not itself differentiable (it runs with grad off)."""
-    from .grad_mode import no_grad
+    """Decorator for a backward that is not itself differentiable (it runs with grad off).
+
+    Under ``create_graph=True`` its results are marked so that differentiating them again
+    raises, instead of silently giving zero, as torch does.
+    """
+    from .grad_mode import STATE
 
     def wrapper(ctx, *grads):
-        with no_grad():
-            return fn(ctx, *grads)
+        create_graph = STATE.enabled
+        STATE.enabled = False
+        try:
+            out = fn(ctx, *grads)
+        finally:
+            STATE.enabled = create_graph
+        if not create_graph or not any(getattr(g, "_requires_grad", False) for g in grads):
+            return out
+        single = not isinstance(out, tuple)
+        live = [g for g in grads if getattr(g, "_requires_grad", False)]
+        marked = tuple(None if r is None else _DelayedError.apply(r, *live)
+                       for r in ((out,) if single else out))
+        return marked[0] if single else marked
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
+
+
+class _DelayedError(Function):
+    """Passes ``x`` through, linked to ``grads`` so that differentiating it reaches backward,
+    which raises: marks results of a once-differentiable backward."""
+    grad_name = "DelayedError"
+
+    @staticmethod
+    def forward(ctx, x, *grads):
+        return x._data
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")
+
