@@ -1,6 +1,13 @@
 """autodiff: tensors and automatic differentiation in NumPy (CPU) and CuPy (GPU), with
 PyTorch's API. ``import autodiff as torch`` is meant to work for the code of the course."""
-from . import _dtype
+import warnings as _warnings
+
+# torch computes log(0) = -inf, 0/0 = nan, inf - inf = nan silently; numpy warns about each.
+# Silence those numpy warnings, but only where autodiff's own code runs the arithmetic.
+_warnings.filterwarnings("ignore", message=r".*encountered in", category=RuntimeWarning,
+                         module=r"autodiff(\.|$)")
+
+from . import _dtype  # noqa: E402
 from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,
                      half, int, int8, int16, int32, int64, long, promote_types, result_type,
                      can_cast, set_default_dtype, short, uint8)

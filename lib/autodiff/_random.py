@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backend import device as Device, cupy_or_none
+from .backend import array_module, device as Device, cupy_or_none
 
 __all__ = ["Generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "default_generator"]
@@ -102,6 +102,7 @@ def _gen_for(generator, device):
     idx = device.index or 0
     g = _cuda_generators.get(idx)
     if g is None:
+        array_module(device)          # RuntimeError when CUDA is not usable
         g = _cuda_generators[idx] = Generator(f"cuda:{idx}").manual_seed(_cuda_seed)
     return g
 

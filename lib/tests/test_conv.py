@@ -68,6 +68,7 @@ def test_gradcheck(spec):
 
 
 @pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using padding='same'")      # torch's note on even kernels
 @pytest.mark.parametrize("spec", spec_params(CONV))
 def test_torch_parity(torch, spec):
     run_torch_parity(torch, spec)
@@ -107,7 +108,7 @@ def test_conv2d_grid(torch, stride, padding, dilation, groups, bias):
 @pytest.mark.torch
 @pytest.mark.parametrize("stride,padding,output_padding,dilation,groups",
                          [(s, p, op, d, g) for s, p, op, d, g in itertools.product(
-                             [1, 2, 3], [0, 1], [0, 1, 2], [1, 2], [1, 2])
+                             [1, 3], [0, 1], [0, 2], [1, 2], [1, 2])
                           if op < max(s, d)])
 def test_conv_transpose2d_grid(torch, stride, padding, output_padding, dilation, groups):
     rng = np.random.default_rng(0)

@@ -432,11 +432,11 @@ def test_rank_and_lstsq_match_torch(torch):
 
 
 # ---- errors: same exception type and message as torch -------------------------------------------
-def _t(*shape, dtype=None):
+def _f(*shape, dtype=None):
+    """``ones(*shape)`` of autodiff or torch, whichever module ``m`` is."""
     return lambda m: m.ones(*shape, dtype=None if dtype is None else getattr(m, dtype))
 
 
-_f = _t
 ERRORS = [
     ("matmul_shapes", lambda m: _f(4, 3)(m) @ _f(4, 5)(m)),
     ("matmul_0d", lambda m: m.tensor(2.0) @ _f(3)(m)),
@@ -462,8 +462,15 @@ ERRORS = [
     ("outer_2d", lambda m: m.outer(_f(3, 2)(m), _f(4)(m))),
     ("addmm_input_shape", lambda m: m.addmm(_f(3, 5)(m), _f(2, 3)(m), _f(3, 5)(m))),
     ("addmm_dtypes", lambda m: m.addmm(_f(2, 5, dtype="float64")(m), _f(2, 3)(m), _f(3, 5)(m))),
+    ("addmm_input_ndim", lambda m: m.addmm(_f(1, 1, 1)(m), _f(2, 3)(m), _f(3, 2)(m))),
+    ("addmm_input_dim1", lambda m: m.addmm(_f(2, 3)(m), _f(2, 3)(m), _f(3, 2)(m))),
     ("addmv_sizes", lambda m: m.addmv(_f(3)(m), _f(2, 3)(m), _f(3)(m))),
+    ("addmv_input_2d", lambda m: m.addmv(_f(2, 1)(m), _f(2, 3)(m), _f(3)(m))),
+    ("addmv_dtypes", lambda m: m.addmv(_f(2, dtype="float64")(m), _f(2, 3)(m), _f(3)(m))),
+    ("baddbmm_dtypes", lambda m: m.baddbmm(_f(2, 2, 2, dtype="float64")(m), _f(2, 2, 3)(m),
+                                           _f(2, 3, 2)(m))),
     ("baddbmm_input", lambda m: m.baddbmm(_f(2, 2, 2)(m), _f(3, 2, 3)(m), _f(3, 3, 2)(m))),
+    ("baddbmm_input_dim1", lambda m: m.baddbmm(_f(2, 3, 2)(m), _f(2, 2, 3)(m), _f(2, 3, 2)(m))),
     ("tensordot_sizes", lambda m: m.tensordot(_f(2, 3)(m), _f(4, 5)(m), dims=1)),
     ("tensordot_lists", lambda m: m.tensordot(_f(2, 3)(m), _f(3, 5)(m), dims=([1], [0, 1]))),
     ("tensordot_negative", lambda m: m.tensordot(_f(2, 3)(m), _f(3, 5)(m), dims=-1)),

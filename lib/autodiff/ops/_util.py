@@ -9,8 +9,8 @@ from .. import _dtype as D
 from ..backend import xp_of
 from ..tensor import Tensor
 
-__all__ = ["promote", "check_same_device", "xp_of", "as_tensor_like", "norm_dim", "norm_dims",
-           "is_tensor", "scalar_types"]
+__all__ = ["promote", "check_same_device", "check_broadcastable", "xp_of", "as_tensor_like",
+           "norm_dim", "norm_dims", "is_tensor", "scalar_types"]
 
 scalar_types = (numbers.Number, np.generic)
 
@@ -32,6 +32,22 @@ def check_same_device(x, y, op=""):
         f"{device_of(x)} and {device_of(y)}!")
 
 
+def check_broadcastable(shape_a, shape_b):
+    """torch's RuntimeError for shapes that do not broadcast (numpy would raise a ValueError).
+
+    Like torch, compare from the last dim and name the first mismatch met, counted in the
+    broadcast result's dims.
+    """
+    n = max(len(shape_a), len(shape_b))
+    for i in range(n - 1, -1, -1):
+        ia, ib = i - n + len(shape_a), i - n + len(shape_b)
+        sa = shape_a[ia] if ia >= 0 else 1
+        sb = shape_b[ib] if ib >= 0 else 1
+        if sa != sb and sa != 1 and sb != 1:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b "
+                               f"({sb}) at non-singleton dimension {i}")
+
+
 def promote(a, b):
     """The raw operands of a binary op, cast to torch's result type.
 
@@ -42,6 +58,8 @@ def promote(a, b):
         y = b._data
         if isinstance(a, Tensor):
             x = a._data
+            if x.shape != y.shape:
+                check_broadcastable(x.shape, y.shape)
             if type(x) is not type(y) or type(x) is not np.ndarray:
                 check_same_device(x, y)
             if x.dtype != y.dtype:

@@ -347,7 +347,7 @@ def div(input, other, *, rounding_mode=None, out=None):
     _tensor_first(input, other, "div")
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
-            raise ValueError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+            raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                              f"but found '{rounding_mode}'")
         if not is_tensor(input):
             from .._creation import tensor

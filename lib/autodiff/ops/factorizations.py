@@ -293,7 +293,7 @@ class LinalgEig(Function):
             inner = _off_diagonal(VtgV - norm_part) / _eigen_gaps(L)
         if gL is not None:
             inner = inner + diag_embed(gL)
-            return solve(V.mT, inner @ V.mT)
+        return solve(V.mT, inner @ V.mT)
 
 
 def eig(A, *, out=None):

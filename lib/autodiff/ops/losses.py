@@ -56,8 +56,8 @@ def _const(array, like):
 
 # ---- fused pointwise losses --------------------------------------------------------------------
 class _PointwiseLoss(Function):
-    """``reduce(f(x, t))`` in one node. Subclasses give ``f`` on arrays and ``grads``, the
-    elementwise ``(d loss/dx, d loss/dt)`` as tensors."""
+    """``reduce(f(x, t))`` in one node. Subclasses give ``f`` on arrays and the elementwise
+    derivatives ``dx`` (and ``dt``, by default ``-dx``) as tensors."""
 
     kernel = "loss"
 
@@ -82,20 +82,21 @@ class _PointwiseLoss(Function):
         x, t = ctx.saved_tensors
         if ctx.reduction == "mean":
             grad = grad / ctx.n
-        dx, dt = cls.grads(x, t, *ctx.params)
-        gx = grad * dx if ctx.needs_input_grad[0] else None
-        gt = grad * dt if ctx.needs_input_grad[1] and dt is not None else None
+        gx = grad * cls.dx(x, t, *ctx.params) if ctx.needs_input_grad[0] else None
+        gt = grad * cls.dt(x, t, *ctx.params) if ctx.needs_input_grad[1] else None
         return (gx, gt, None) + (None,) * len(ctx.params)
+
+    @classmethod
+    def dt(cls, x, t, *params):
+        """For a loss of ``x - t``, d/dt = -d/dx."""
+        return -cls.dx(x, t, *params)
 
 
 class MseLoss(_PointwiseLoss):
     grad_name, kernel = "MseLossBackward0", "mse_cpu"
     f = staticmethod(lambda xp, x, t: (x - t) ** 2)
 
-    @staticmethod
-    def grads(x, t):
-        d = 2 * (x - t)
-        return d, -d
+    dx = staticmethod(lambda x, t: 2 * (x - t))
 
 
 class SmoothL1Loss(_PointwiseLoss):
@@ -107,10 +108,7 @@ class SmoothL1Loss(_PointwiseLoss):
         d = xp.abs(x - t)
         return xp.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta).astype(d.dtype)
 
-    @staticmethod
-    def grads(x, t, beta):
-        d = ((x - t) / beta).clamp(-1, 1)
-        return d, -d
+    dx = staticmethod(lambda x, t, beta: ((x - t) / beta).clamp(-1, 1))
 
 
 class HuberLoss(_PointwiseLoss):
@@ -122,10 +120,7 @@ class HuberLoss(_PointwiseLoss):
         d = xp.abs(x - t)
         return xp.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)).astype(d.dtype)
 
-    @staticmethod
-    def grads(x, t, delta):
-        d = (x - t).clamp(-delta, delta)
-        return d, -d
+    dx = staticmethod(lambda x, t, delta: (x - t).clamp(-delta, delta))
 
 
 class SoftMarginLoss(_PointwiseLoss):
@@ -137,10 +132,8 @@ class SoftMarginLoss(_PointwiseLoss):
         z = -t * x
         return xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))
 
-    @staticmethod
-    def grads(x, t):
-        s = (-t * x).sigmoid()
-        return -t * s, -x * s
+    dx = staticmethod(lambda x, t: -t * (-t * x).sigmoid())
+    dt = staticmethod(lambda x, t: -x * (-t * x).sigmoid())
 
 
 class BinaryCrossEntropy(_PointwiseLoss):
@@ -158,10 +151,14 @@ class BinaryCrossEntropy(_PointwiseLoss):
         return loss if weight is None else loss * weight
 
     @staticmethod
-    def grads(x, t, weight):
-        dx = (x - t) / ((1 - x) * x).clamp(min=1e-12)
-        dt = (1 - x).log().clamp(min=-100) - x.log().clamp(min=-100)
-        return (dx, dt) if weight is None else (dx * weight, dt * weight)
+    def dx(x, t, weight):
+        d = (x - t) / ((1 - x) * x).clamp(min=1e-12)
+        return d if weight is None else d * weight
+
+    @staticmethod
+    def dt(x, t, weight):
+        d = (1 - x).log().clamp(min=-100) - x.log().clamp(min=-100)
+        return d if weight is None else d * weight
 
 
 class BinaryCrossEntropyWithLogits(_PointwiseLoss):
@@ -177,11 +174,16 @@ class BinaryCrossEntropyWithLogits(_PointwiseLoss):
         return loss if weight is None else loss * weight
 
     @staticmethod
-    def grads(x, t, weight, pos_weight):
+    def dx(x, t, weight, pos_weight):
         pw = 1 if pos_weight is None else pos_weight
-        dx = (1 + (pw - 1) * t) * x.sigmoid() - pw * t
-        dt = -x + (pw - 1) * softplus(-x)
-        return (dx, dt) if weight is None else (dx * weight, dt * weight)
+        d = (1 + (pw - 1) * t) * x.sigmoid() - pw * t
+        return d if weight is None else d * weight
+
+    @staticmethod
+    def dt(x, t, weight, pos_weight):
+        pw = 1 if pos_weight is None else pos_weight
+        d = -x + (pw - 1) * softplus(-x)
+        return d if weight is None else d * weight
 
 
 def _pointwise(cls, input, target, reduction, *params):

@@ -36,7 +36,7 @@ class Cumsum(Function):
 
 
 class Cumprod(Function):
-    """Running product; its gradient stays exact (and differentiable) when inputs are zero."""
+    """Running product; its gradient stays exact when inputs are zero (no 0/0)."""
     grad_name = "CumprodBackward0"
     save_output = True
 
@@ -50,27 +50,23 @@ class Cumprod(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # grad_i = sum_{k >= i} grad_k prod_{j <= k, j != i} a_j, which is sum_k grad_k out_k / a_i
+        # wherever a_i != 0. At the first zero of a slice, a_i is instead left out of a running
+        # product; after it every product is 0. (Second derivatives are exact unless a slice
+        # holds two zeros.)
         a, = ctx.saved_tensors
         if a.ndim == 0:
             return grad, None, None
-        if not (a._data == 0).any():    # d out_k / d a_i = out_k / a_i for k >= i
-            return _reverse_cumsum(grad * ctx.output, ctx.dim) / a, None, None
-        return _cumprod_grad_with_zeros(a, grad, ctx.dim), None, None
-
-
-def _cumprod_grad_with_zeros(a: Tensor, grad: Tensor, dim: int) -> Tensor:
-    """``sum_{k >= i} grad_k prod_{j <= k, j != i} a_j`` without dividing by ``a_i``.
-
-    Row i of an n x n table holds ``a`` with ``a_i`` replaced by 1; its cumprod gives every
-    product that leaves ``a_i`` out. O(n^2), so used only when some ``a_i`` is zero.
-    """
-    x, g = a.movedim(dim, -1), grad.movedim(dim, -1)
-    n = x.shape[-1]
-    xp = xp_of(a._data)
-    diagonal = Tensor._make(xp.eye(n, dtype=bool))
-    rows = where(diagonal, 1.0, x.unsqueeze(-2).expand(*x.shape[:-1], n, n))
-    later = Tensor._make(xp.triu(xp.ones((n, n), dtype=x._data.dtype)))       # k >= i
-    return (rows.cumprod(-1) * later * g.unsqueeze(-2)).sum(-1).movedim(-1, dim)
+        dim = ctx.dim
+        later = _reverse_cumsum(grad * ctx.output, dim)
+        zero = a._data == 0
+        if not zero.any():
+            return later / a, None, None
+        first_zero = Tensor._make(zero & (xp_of(zero).cumsum(zero, axis=dim) == 1))
+        nonzero = Tensor._make(~zero)
+        without_it = _reverse_cumsum(grad * where(first_zero, 1.0, a).cumprod(dim), dim)
+        g = where(nonzero, later / where(nonzero, a, 1.0), where(first_zero, without_it, 0.0))
+        return g, None, None
 
 
 def _running_index(x, dim, ufunc):
