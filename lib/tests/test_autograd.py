@@ -756,3 +756,184 @@ def test_mul_does_not_compute_the_gradient_of_a_constant():
     mul.register_hook(lambda grad_inputs, grad_outputs: calls.append(grad_inputs))
     y.sum().backward()
     assert calls[0][1] is None and calls[0][0].tolist() == [3.0]
+
+
+# ---- gradcheck and gradgradcheck themselves -----------------------------------------------------
+from autodiff.autograd import gradcheck, gradgradcheck          # noqa: E402
+from autodiff.autograd.gradcheck import GradcheckError          # noqa: E402
+
+
+def _f64(values):
+    return autodiff.tensor(values, dtype=autodiff.float64, requires_grad=True)
+
+
+class WrongSquare(Function):
+    """Forward x**2, backward claims 3x: gradcheck must catch it."""
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x._data ** 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * 3 * x
+
+
+class DetachedBackward(Function):
+    """Right first derivative, but computed outside the graph: second derivatives are lost."""
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x._data ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * 3 * x.detach() ** 2
+
+
+class SquaredGradOutput(Function):
+    """backward uses grad**2: right for one-hot grad_outputs, not linear in grad_output."""
+    @staticmethod
+    def forward(ctx, x):
+        return x._data * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * grad * 2
+
+
+class NoisyBackward(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x._data * 1
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (1 + autodiff.rand(grad.shape, dtype=grad.dtype) * 1e-9)
+
+
+def test_gradcheck_passes_and_is_reachable_by_every_name():
+    x = _f64([0.5, -1.0, 2.0])
+    assert gradcheck(lambda t: (t.sin() * t).exp(), (x,)) is True
+    assert autodiff.autograd.gradcheck.gradcheck is gradcheck
+    assert autodiff.autograd.gradcheck.GradcheckError is GradcheckError
+    assert issubclass(GradcheckError, RuntimeError)
+    assert gradcheck(lambda t: t * 2, x)                        # a single tensor is fine
+
+
+def test_gradcheck_reports_a_wrong_backward():
+    x = _f64([1.0, 2.0])
+    with pytest.raises(GradcheckError) as err:
+        gradcheck(WrongSquare.apply, (x,))
+    assert str(err.value) == (
+        "Jacobian mismatch for output 0 with respect to input 0,\n"
+        "numerical:tensor([[2.0000, 0.0000],\n        [0.0000, 4.0000]], dtype=autodiff.float64)\n"
+        "analytical:tensor([[3., 0.],\n        [0., 6.]], dtype=autodiff.float64)\n")
+    assert gradcheck(WrongSquare.apply, (x,), raise_exception=False) is False
+
+
+def test_gradcheck_message_matches_torch(torch):
+    class TorchWrongSquare(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            return grad * 3 * x
+    with pytest.raises(RuntimeError) as theirs:
+        torch.autograd.gradcheck(TorchWrongSquare.apply,
+                                 (torch.tensor([1.0, 2.0], dtype=torch.float64,
+                                               requires_grad=True),))
+    with pytest.raises(GradcheckError) as ours:
+        gradcheck(WrongSquare.apply, (_f64([1.0, 2.0]),))
+    assert str(ours.value) == str(theirs.value).replace("torch.", "autodiff.")
+
+
+def test_fast_mode_catches_the_same_error():
+    x = _f64([1.0, 2.0, -0.5])
+    assert gradcheck(lambda t: (t * t).tanh(), (x,), fast_mode=True)
+    with pytest.raises(GradcheckError, match="Jacobian mismatch for output 0 with respect to "
+                                             "input 0,\nnumerical:[-0-9.e]+\nanalytical:"):
+        gradcheck(WrongSquare.apply, (x,), fast_mode=True)
+    try:
+        gradcheck(WrongSquare.apply, (x,), fast_mode=True)
+    except GradcheckError as e:
+        assert "we recompute numerical and analytical jacobians in slow mode" in str(e)
+
+
+def test_gradcheck_several_inputs_and_outputs():
+    a, b = _f64([[1.0, 2.0], [3.0, 4.0]]), _f64([0.5, -0.5])
+    c = autodiff.tensor([1.0, 1.0], dtype=autodiff.float64)          # no grad: not checked
+
+    def f(x, y, z, scale):
+        return x * y * scale, (x + z).exp(), (x > 2)                   # bool output is skipped
+    assert gradcheck(f, (a, b, c, 3.0))
+    assert gradgradcheck(f, (a, b, c, 3.0))
+
+    def g(x, y):
+        return x * 2, WrongSquare.apply(y)
+    with pytest.raises(GradcheckError, match="for output 1 with respect to input 1"):
+        gradcheck(g, (a, b))
+
+
+def test_gradgradcheck_catches_a_backward_that_is_not_differentiable():
+    x = _f64([0.5, 1.5])
+    assert gradcheck(DetachedBackward.apply, (x,))
+    with pytest.raises(GradcheckError, match="Jacobian mismatch"):
+        gradgradcheck(DetachedBackward.apply, (x,))
+    assert gradgradcheck(lambda t: t ** 3, (x,))
+    assert gradgradcheck(lambda t: t ** 3, (x,), gen_non_contig_grad_outputs=True)
+    assert gradgradcheck(lambda t: t ** 3, (x,), grad_outputs=(_f64([1.0, -2.0]),))
+    assert gradgradcheck(lambda t: t ** 3, (x,), fast_mode=True)
+
+
+def test_batched_grad_check_catches_a_non_linear_backward():
+    x = _f64([0.5, 1.5])
+    assert gradcheck(SquaredGradOutput.apply, (x,), check_undefined_grad=False)
+    with pytest.raises(GradcheckError, match="batched gradient computation"):
+        gradcheck(SquaredGradOutput.apply, (x,), check_batched_grad=True)
+    assert gradcheck(lambda t: t.sin(), (x,), check_batched_grad=True)
+
+
+def test_nondeterministic_backward_is_reported():
+    x = _f64([0.5, 1.5])
+    with pytest.raises(GradcheckError, match="Backward is not reentrant"):
+        gradcheck(NoisyBackward.apply, (x,))
+    assert gradcheck(NoisyBackward.apply, (x,), nondet_tol=1e-6)
+
+
+def test_gradcheck_input_checks():
+    with pytest.raises(ValueError, match="gradcheck expects at least one input tensor to "
+                                         "require gradient"):
+        gradcheck(lambda t: t * 2, (autodiff.ones(2, dtype=autodiff.float64),))
+    with pytest.warns(UserWarning, match="Input #0 requires gradient and is not a double "
+                                         "precision floating point"):
+        gradcheck(lambda t: t * 2, (autodiff.ones(2, requires_grad=True),), eps=1e-3, atol=1e-2)
+    expanded = _f64([1.0]).detach().expand(3).requires_grad_()
+    with pytest.raises(RuntimeError, match="The 0th input has a dimension with stride 0"):
+        gradcheck(lambda t: t * 2, (expanded,))
+
+
+def test_gradcheck_leaves_inputs_and_rng_untouched():
+    x = _f64([0.25, -1.5])
+    before = x.detach().numpy().copy()
+    autodiff.manual_seed(5)
+    gradcheck(lambda t: t.exp(), (x,), fast_mode=True)
+    after_rng = autodiff.rand(1).item()
+    autodiff.manual_seed(5)
+    assert autodiff.rand(1).item() == after_rng
+    assert np.array_equal(x.detach().numpy(), before) and x.grad is None
+
+
+def test_gradcheck_of_a_function_without_differentiable_outputs():
+    x = _f64([0.3, 1.7])
+    assert gradcheck(lambda t: (t > 1).float(), (x,))
+    assert gradcheck(lambda t: t.detach() * 0, (x,))
+    with pytest.raises(GradcheckError, match="Numerical gradient for function expected to be "
+                                             "zero"):
+        gradcheck(lambda t: t.detach() * 2, (x,))

@@ -8,7 +8,7 @@ from hypothesis.extra import numpy as hnp
 
 import autodiff
 
-SETTINGS = settings(deadline=None, max_examples=25, derandomize=True)
+SETTINGS = settings(deadline=None, max_examples=25, derandomize=True, database=None)
 
 pair_shapes = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
 shapes = hnp.array_shapes(min_dims=0, max_dims=4, max_side=4)

@@ -84,7 +84,7 @@ def _divisor(pool, count_include_pad, divisor_override):
         start = np.arange(o) * s - p
         end = np.minimum(start + k, n + p)
         if not count_include_pad:
-            start, end = start, end
+            start, end = np.maximum(start, 0), np.minimum(end, n)
         shape = [1] * len(pool.out)
         shape[d] = -1
         div = div * np.maximum(end - start, 1).reshape(shape)
