@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._size import Size
-from .autograd.function import _TENSOR_TYPES
+from .autograd.function import _TENSOR_TYPES, AccumulateGrad
 from .autograd.grad_mode import STATE
 from .backend import CPU, device as Device, device_of, to_device, to_numpy
 
@@ -248,7 +248,6 @@ class Tensor:
 
     def _grad_accumulator(self):
         """The AccumulateGrad node of this leaf (one per leaf, weakly cached)."""
-        from .autograd.function import AccumulateGrad
         ref = self.__dict__.get("_acc")
         node = ref() if ref is not None else None
         if node is None:
@@ -519,3 +518,4 @@ _TENSOR_TYPES.add(Tensor)
 from .autograd import function as _function  # noqa: E402
 
 _function._wrap_output = _wrap_output      # Function.apply wraps outputs with it
+_function.Tensor = Tensor

@@ -284,8 +284,11 @@ def _connect(ctx, cls, args, outs):
     ctx._input_meta = meta
     ctx._tensor_pos = pos
     ctx.seq = next(_seq)
-    ctx._output_meta = [(o._data.shape, o._data.dtype) for o in outs]
-    ctx._n_outputs = len(outs)
+    if len(outs) == 1:
+        ctx._output_meta = ((outs[0]._data.shape, outs[0]._data.dtype),)
+    else:
+        ctx._output_meta = [(o._data.shape, o._data.dtype) for o in outs]
+        ctx._n_outputs = len(outs)
     if cls.save_output:
         ctx._out_saved = [(o._data, o._vc, o._vc[0]) for o in outs]
     nd = ctx.non_differentiable

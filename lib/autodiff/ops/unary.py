@@ -10,6 +10,7 @@ import math
 from .. import _dtype as D
 from ..autograd.function import Function
 from ._util import is_tensor, xp_of
+from .arithmetic import _out
 
 __all__ = ["neg", "abs", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt",
            "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
@@ -475,8 +476,8 @@ class ClampTensor(Function):
 # ---- public functions ---------------------------------------------------------------------------
 def _unary(cls):
     def f(input, *, out=None):
-        from .arithmetic import _out
-        return _out(cls.apply(input), out)
+        result = cls.apply(input)
+        return result if out is None else _out(result, out)
     f.__name__ = cls.__name__.lower()
     f.__doc__ = f"Elementwise ``{f.__name__}`` (gradient node ``{cls.grad_name}``)."
     return f
