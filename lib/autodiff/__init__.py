@@ -57,3 +57,12 @@ from . import optim  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import linalg  # noqa: E402  (the autodiff.linalg namespace)
 from . import nn  # noqa: E402  (autodiff.nn, as torch.nn)
+
+
+def __getattr__(name):
+    """``autodiff.keras`` and ``autodiff.metrics`` load on first use: the high-level API pulls
+    in pandas, tqdm and matplotlib, which a plain ``import autodiff`` should not pay for."""
+    if name in ("keras", "metrics"):
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -77,7 +77,9 @@ class Generator:
         raise ValueError(kind)
 
     def permutation(self, n):
-        return self._rng.permutation(n)
+        if self.device.type == "cpu":
+            return self._rng.permutation(n)
+        return self._rng.random(n).argsort()        # cupy's generator has no permutation
 
     def poisson(self, lam):
         return self._rng.poisson(lam)

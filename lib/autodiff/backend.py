@@ -136,11 +136,24 @@ def to_device(arr, dev: device):
 
 
 def scatter_add(target, index, values):
-    """``target[index] += values`` with repeated indices accumulated (np.add.at / cupyx)."""
+    """``target[index] += values`` with repeated indices accumulated (np.add.at / cupyx).
+
+    CuPy's atomic add knows only some dtypes: int64 adds as uint64 (the same bits in two's
+    complement), the small integer types and bool through an int32 copy.
+    """
     xp = xp_of(target)
     if xp is np:
         np.add.at(target, index, values)
-    else:
-        import cupyx
+        return target
+    import cupyx
+    dtype = target.dtype
+    if dtype.name in ("int32", "uint32", "uint64", "float16", "float32", "float64"):
         cupyx.scatter_add(target, index, values)
+    elif dtype == np.int64:
+        cupyx.scatter_add(target.view(np.uint64), index,
+                          xp.asarray(values, dtype=np.int64).view(np.uint64))
+    else:
+        work = target.astype(np.int32)
+        cupyx.scatter_add(work, index, xp.asarray(values).astype(np.int32))
+        target[...] = work.astype(dtype)
     return target

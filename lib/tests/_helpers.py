@@ -138,3 +138,20 @@ def run_torch_parity(torch, spec):
             assert x.grad is None or not np.any(to_numpy(x.grad))
         else:
             assert_close(x.grad, tx.grad, rtol=1e-7, atol=1e-9)
+
+
+def cpu_vs_simulated_cuda(fn, *shapes):
+    """fn on the CPU and on the CUDA code path (simulated by _fake_cupy, a strict stand-in that
+    fails on any hard-coded numpy call): same values and gradients, results on the device."""
+    import _fake_cupy
+    arrays = [np.random.default_rng(0).standard_normal(s) for s in shapes]
+    with _fake_cupy.simulated():
+        results = []
+        for dev in ("cpu", "cuda"):
+            ts = [autodiff.tensor(a, device=dev, requires_grad=True) for a in arrays]
+            y = fn(*ts)
+            assert y.device == ts[0].device
+            y.backward(autodiff.tensor(np.ones(tuple(y.shape)), device=dev))
+            results.append([y.detach().cpu().numpy()] + [t.grad.cpu().numpy() for t in ts])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

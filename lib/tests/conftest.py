@@ -28,3 +28,10 @@ def _fresh_state():
 def torch():
     """PyTorch, for parity tests (the test is skipped where it is not installed)."""
     return pytest.importorskip("torch")
+
+
+def pytest_collection_modifyitems(items):
+    """A test that asks for the ``torch`` fixture is a parity test: mark it ``torch``."""
+    for item in items:
+        if "torch" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.torch)

@@ -10,8 +10,8 @@ import pytest
 import autodiff
 import autodiff.nn as nn
 import autodiff.nn.functional as F
-from _helpers import (OpSpec, assert_close, run_gradcheck, run_torch_parity, spec_params,
-                      to_torch)
+from _helpers import (OpSpec, assert_close, cpu_vs_simulated_cuda, run_gradcheck,
+                      run_torch_parity, spec_params)
 
 
 def _f(m):
@@ -357,3 +357,13 @@ def test_trains_a_tiny_cnn():
             for p in model.parameters():
                 p -= 0.1 * p.grad
     assert loss.item() < 0.3 * first
+
+
+
+@pytest.mark.parametrize("fn,shapes", [
+    (lambda x, w, b: F.conv2d(x, w, b, 1, "same", 2, 2), [(2, 4, 6, 5), (6, 2, 3, 2), (6,)]),
+    (lambda x, w: F.conv_transpose2d(x, w, None, 2, 1, 1), [(2, 4, 3, 3), (4, 3, 3, 3)]),
+    (lambda x, w: F.conv3d(x, w, padding=1), [(1, 2, 3, 4, 3), (2, 2, 2, 2, 2)]),
+])
+def test_simulated_cuda(fn, shapes):
+    cpu_vs_simulated_cuda(fn, *shapes)

@@ -1,7 +1,5 @@
 """Creation functions: tensor/as_tensor/from_numpy, typed constructors, filled tensors, ranges,
 random numbers (manual_seed reproducibility)."""
-import warnings
-
 import numpy as np
 import pytest
 
@@ -198,7 +196,8 @@ def test_logspace_and_eye(torch):
 # ---- random numbers -----------------------------------------------------------------------------
 def _draw_all():
     return [autodiff.rand(3, 2), autodiff.randn(4), autodiff.randint(0, 10, (5,)),
-            autodiff.randperm(6), autodiff.normal(2.0, 3.0, (3,)), autodiff.rand(2, dtype=autodiff.float64)]
+            autodiff.randperm(6), autodiff.normal(2.0, 3.0, (3,)),
+            autodiff.rand(2, dtype=autodiff.float64)]
 
 
 def test_manual_seed_reproducibility():

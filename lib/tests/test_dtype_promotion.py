@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import autodiff
-from autodiff import _dtype as D
 
 DTYPES = [autodiff.bool, autodiff.uint8, autodiff.int8, autodiff.int16, autodiff.int32,
           autodiff.int64, autodiff.float16, autodiff.float32, autodiff.float64]

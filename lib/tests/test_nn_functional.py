@@ -335,3 +335,40 @@ def test_batch_norm_updates_running_stats_in_place():
     F.batch_norm(x, rm, rv, training=True, momentum=0.5)
     np.testing.assert_allclose(rm.numpy(), [1.0, 2.0])                  # 0.5 * batch mean
     np.testing.assert_allclose(rv.numpy(), [0.5 + 0.5 * 2.0, 0.5 + 0.5 * 8.0])   # unbiased var
+
+
+def test_functions_torch_has_at_top_level_are_exported_there():
+    for name in ("threshold", "celu", "selu", "hardshrink", "prelu", "rrelu", "dropout",
+                 "alpha_dropout", "feature_alpha_dropout", "layer_norm", "group_norm",
+                 "rms_norm", "cosine_similarity", "pairwise_distance"):
+        assert getattr(autodiff, name) is getattr(F, name)
+    assert autodiff.randn(2, 3).hardshrink(0.5).shape == (2, 3)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, args", [
+    ("leaky_relu", (0.1,)), ("elu", ()), ("celu", ()), ("selu", ()), ("silu", ()), ("mish", ()),
+    ("hardtanh", ()), ("relu6", ()), ("hardswish", ()), ("hardsigmoid", ()),
+    ("threshold", (0.1, -2.0)), ("relu", ())])
+def test_inplace_activation_of_a_graph_tensor_has_torchs_gradient(torch, name, args):
+    data = np.random.default_rng(0).uniform(-4, 4, (3, 4))
+    grads = []
+    for m in (autodiff, torch):
+        x = m.tensor(data, requires_grad=True)
+        y = x * 2
+        out = getattr(m.nn.functional, name)(y, *args, inplace=True)
+        assert out is y
+        (out * m.tensor(data)).sum().backward()
+        grads.append(x.grad)
+    assert_close(grads[0], grads[1], rtol=1e-12, atol=1e-12)
+
+
+def test_inplace_dropout_of_a_graph_tensor_backpropagates_through_the_mask():
+    x = autodiff.ones(50, requires_grad=True)
+    y = x * 1
+    out = F.dropout(y, 0.5, inplace=True)
+    assert out is y
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), out.detach().numpy())
+    w = (x * 1).reshape(5, 10, 1, 1)
+    assert F.dropout2d(w, 0.5, training=False, inplace=True) is w          # eval: untouched

@@ -156,7 +156,8 @@ def test_dropout_layers(torch, cls):
     layer, tlayer = getattr(nn, cls)(0.3), getattr(torch.nn, cls)(0.3)
     assert repr(layer) == repr(tlayer)
     assert repr(getattr(nn, cls)(0.2, True)) == repr(getattr(torch.nn, cls)(0.2, True))
-    x = autodiff.ones(4, 6, 3, 3, 3) if cls == "Dropout3d" else autodiff.ones(4, 6, 5)
+    shape = {"Dropout3d": (4, 6, 3, 3, 3), "Dropout2d": (4, 6, 3, 3)}.get(cls, (4, 6, 5))
+    x = autodiff.ones(*shape)
     assert layer.eval()(x) is x
     y = layer.train()(x).numpy()
     if "Alpha" in cls:

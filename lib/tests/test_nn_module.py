@@ -355,8 +355,10 @@ def test_parameter_type_and_repr():
     assert type(p * 2) is autodiff.Tensor and type(p.detach()) is autodiff.Tensor
     assert type(copy.deepcopy(p)) is nn.Parameter
     assert type(pickle.loads(pickle.dumps(p))) is nn.Parameter
-    with pytest.raises(RuntimeError, match="only Tensors of floating point"):
+    with pytest.raises(RuntimeError, match="Only Tensors of floating point and complex dtype "
+                                           "can require gradients"):
         nn.Parameter(autodiff.tensor([1, 2]))
+    assert nn.Parameter(autodiff.tensor([1, 2]), requires_grad=False).dtype == autodiff.int64
 
 
 # ---- copying and pickling ------------------------------------------------------------------------
@@ -388,3 +390,68 @@ def test_deepcopy_and_pickle_give_independent_equal_models(copier):
     assert list(clone.state_dict()) == list(net.state_dict())
     assert [k for k, _ in clone.named_buffers()] == ["buf", "tmp"]
     assert "tmp" not in clone.state_dict()
+
+
+# ---- nn.utils ------------------------------------------------------------------------------------
+def _with_grads(m, n):
+    m.manual_seed(0)
+    lin = n.Linear(3, 2).double()
+    with m.no_grad():
+        lin.weight.copy_(m.tensor([[1.0, -2.0, 0.5], [0.3, 0.2, -1.0]]))
+        lin.bias.copy_(m.tensor([0.1, -0.1]))
+    x = m.tensor([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]], dtype=m.float64)
+    (lin(x) ** 2).sum().backward()
+    return lin
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("norm_type", [2.0, 1, float("inf"), 3.5])
+def test_clip_grad_norm_matches_torch(torch, norm_type):
+    ours, theirs = _with_grads(autodiff, nn), _with_grads(torch, torch.nn)
+    total = nn.utils.clip_grad_norm_(ours.parameters(), 1.5, norm_type=norm_type)
+    ttotal = torch.nn.utils.clip_grad_norm_(theirs.parameters(), 1.5, norm_type=norm_type)
+    assert_close(total, ttotal, rtol=1e-12, atol=0)
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        assert_close(p.grad, tp.grad, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.torch
+def test_clip_grad_value_and_vector_conversion_match_torch(torch):
+    ours, theirs = _with_grads(autodiff, nn), _with_grads(torch, torch.nn)
+    assert nn.utils.clip_grad_value_(ours.parameters(), 2.0) is None
+    torch.nn.utils.clip_grad_value_(theirs.parameters(), 2.0)
+    for p, tp in zip(ours.parameters(), theirs.parameters()):
+        assert_close(p.grad, tp.grad)
+    vec = nn.utils.parameters_to_vector(ours.parameters())
+    assert_close(vec, torch.nn.utils.parameters_to_vector(theirs.parameters()))
+    assert vec.grad_fn.name() == "CatBackward0"
+    nn.utils.vector_to_parameters(vec * 2, ours.parameters())
+    assert ours.bias.tolist() == pytest.approx([0.2, -0.2]) and isinstance(ours.bias, nn.Parameter)
+    with pytest.raises(TypeError, match="expected torch.Tensor, but got: list"):
+        nn.utils.vector_to_parameters([1.0], ours.parameters())
+
+
+def test_clip_grad_norm_edge_cases():
+    assert nn.utils.clip_grad_norm_([], 1.0).item() == 0.0
+    p = nn.Parameter(autodiff.tensor([1.0, 2.0]))
+    p.grad = autodiff.tensor([float("inf"), 1.0])
+    with pytest.raises(RuntimeError, match="The total norm of order 2.0 for gradients from "
+                                           "`parameters` is non-finite"):
+        nn.utils.clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
+    q = nn.Parameter(autodiff.tensor([1.0, 2.0]))
+    q.grad = autodiff.tensor([0.3, 0.4])
+    total = nn.utils.clip_grad_norm_(q, 10.0)                     # below the max: unchanged
+    assert total.dtype == autodiff.float32 and abs(total.item() - 0.5) < 1e-7
+    assert q.grad.tolist() == pytest.approx([0.3, 0.4])
+
+
+def test_state_dict_hooks():
+    fc = nn.Linear(2, 2)
+    fc.register_state_dict_post_hook(lambda mod, sd, prefix, meta: sd.pop(prefix + "bias"))
+    assert list(fc.state_dict()) == ["weight"]
+    seen = []
+    fc.register_load_state_dict_pre_hook(
+        lambda mod, sd, prefix, *rest: sd.__setitem__(prefix + "bias", autodiff.ones(2)))
+    fc.register_load_state_dict_post_hook(lambda mod, keys: seen.append(list(keys.missing_keys)))
+    fc.load_state_dict({"weight": autodiff.zeros(2, 2)})
+    assert fc.bias.tolist() == [1.0, 1.0] and seen == [[]]

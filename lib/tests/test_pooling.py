@@ -9,7 +9,8 @@ import pytest
 import autodiff
 import autodiff.nn as nn
 import autodiff.nn.functional as F
-from _helpers import (OpSpec, assert_close, run_gradcheck, run_torch_parity, spec_params)
+from _helpers import (OpSpec, assert_close, cpu_vs_simulated_cuda, run_gradcheck,
+                      run_torch_parity, spec_params)
 
 
 def _f(m):
@@ -154,9 +155,16 @@ def test_max_unpool(torch):
     assert up.grad_fn.name() == "MaxUnpool2DBackward0"
     assert F.max_unpool2d(y, idx, 2, output_size=(5, 7)).shape == (2, 3, 5, 7)
     assert autodiff.autograd.gradcheck(lambda t: F.max_unpool2d(t, idx, 2), [y])
-    o1, i1 = F.max_pool1d(autodiff.tensor(x[0]), 2, return_indices=True)
-    t1, ti1 = torch.nn.functional.max_pool1d(torch.tensor(x[0]), 2, return_indices=True)
-    assert_close(F.max_unpool1d(o1, i1, 2), torch.nn.functional.max_unpool1d(t1, ti1, 2))
+    o1, i1 = F.max_pool1d(autodiff.tensor(x[0], requires_grad=True), 2, return_indices=True)
+    t1, ti1 = torch.nn.functional.max_pool1d(torch.tensor(x[0], requires_grad=True), 2,
+                                              return_indices=True)
+    up1 = F.max_unpool1d(o1, i1, 2, output_size=[7])
+    tup1 = torch.nn.functional.max_unpool1d(t1, ti1, 2, output_size=[7])
+    assert_close(up1, tup1)
+    assert up1.grad_fn.name() == tup1.grad_fn.name() == "SqueezeBackward1"
+    with pytest.raises(ValueError, match='invalid output_size "\\[9\\]" \\(dim 0 must be '
+                                         'between 4 and 8\\)'):
+        F.max_unpool1d(o1, i1, 2, output_size=[9])
     with pytest.raises(RuntimeError, match="Found an invalid max index: 24"):
         F.max_unpool2d(y, idx * 0 + 24, 2)
 
@@ -304,3 +312,17 @@ def test_layer_reprs_and_indices(torch):
     out, idx = nn.MaxPool2d(2, return_indices=True)(autodiff.randn(1, 1, 4, 4))
     assert out.shape == idx.shape == (1, 1, 2, 2)
     assert nn.MaxUnpool2d(2)(out, idx).shape == (1, 1, 4, 4)
+
+
+
+@pytest.mark.parametrize("fn,shape", [
+    (lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True), (2, 3, 7, 6)),
+    (lambda x: F.max_pool3d(x, 2), (1, 2, 4, 4, 4)),
+    (lambda x: F.max_unpool2d(*F.max_pool2d(x, 2, return_indices=True), 2), (2, 3, 6, 6)),
+    (lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), (2, 3, 7, 6)),
+    (lambda x: F.adaptive_avg_pool2d(x, (3, 2)), (2, 3, 7, 6)),
+    (lambda x: F.adaptive_max_pool2d(x, (3, 2)), (2, 3, 7, 6)),
+    (lambda x: F.lp_pool2d(x.abs() + 0.1, 2, 2), (2, 3, 4, 4)),
+])
+def test_simulated_cuda(fn, shape):
+    cpu_vs_simulated_cuda(fn, shape)

@@ -6,7 +6,7 @@ import pytest
 import autodiff
 from autodiff.ops import indexing, shape
 from _helpers import (OpSpec, assert_close, grad_fn_name, run_gradcheck, run_torch_parity,
-                      spec_params, to_torch)
+                      spec_params)
 
 M, C = (3, 4), (2, 3, 4)
 
@@ -172,9 +172,8 @@ def test_views_share_storage(name):
     v_np = v.numpy()
     assert np.shares_memory(v_np, base.numpy())
     before = base.numpy().copy()
-    if name != "expand":        # an expanded tensor repeats memory: writing to it is refused
-        v.view(-1)[0:1] if v.is_contiguous() and v.numel() else None
-        v.fill_(-1.0) if v.numel() else None
+    if name != "expand":        # an expanded tensor repeats memory: no writing through it
+        v.fill_(-1.0)
         assert (base.numpy() == -1).sum() == v.numel()
         assert (base.numpy() != before).sum() == v.numel()
 
@@ -244,8 +243,7 @@ def test_version_counter_is_shared_with_views():
 INDICES = [
     1, -1, slice(1, 3), slice(None, None, 2), (1, 2), (slice(None), 1), (Ellipsis, 1), None,
     (None, 1), (1, None), (slice(None), None, 0), (Ellipsis,), (), [0, 2], [[0, 1], [1, 2]],
-    ([0, 1], [1, 2]), (slice(1, None), [0, 3]), ([2, 0], slice(None, None, -1)) if False else
-    ([2, 0], slice(1, None, 2)), "mask", "rowmask", "tensor", "tensor0d", (1, slice(2, None)),
+    ([0, 1], [1, 2]), (slice(1, None), [0, 3]), ([2, 0], slice(1, None, 2)), "mask", "rowmask", "tensor", "tensor0d", (1, slice(2, None)),
     (slice(None), slice(None)), (slice(0, 3),), (slice(5, 10),), (slice(-2, None), -1),
 ]
 

@@ -295,7 +295,8 @@ def _run_leaf(node, grads, capture, results, accumulate, create_graph, handed):
         return
     arr = g._data
     if var._grad is None:
-        if arr.base is not None or not arr.flags.writeable or id(arr) in handed:
+        # (cupy arrays are always writeable: their flags have no ``writeable``)
+        if arr.base is not None or not getattr(arr.flags, "writeable", True) or id(arr) in handed:
             arr = arr.copy()
         handed.add(id(arr))
         var._grad = g.__class__._make(arr)

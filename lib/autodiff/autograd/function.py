@@ -253,6 +253,9 @@ class Function(metaclass=_FunctionMeta):
         STATE.enabled = False
         try:
             raw = cls.forward(ctx, *args, **kwargs)
+        except (TypeError, ValueError):
+            _check_devices(args, kwargs)      # CuPy met NumPy: say which devices, as torch
+            raise
         finally:
             STATE.enabled = prev
         if type(raw) is tuple:
@@ -264,6 +267,17 @@ class Function(metaclass=_FunctionMeta):
         if record:
             _connect(ctx, cls, args, (out,))
         return out
+
+
+def _check_devices(args, kwargs):
+    """torch's RuntimeError when the tensor arguments of an op live on different devices."""
+    devices = []
+    for a in (*args, *kwargs.values()):
+        if type(a) in _TENSOR_TYPES and a.device not in devices:
+            devices.append(a.device)
+    if len(devices) > 1:
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                           f"two devices, {devices[0]} and {devices[1]}!") from None
 
 
 def _connect(ctx, cls, args, outs):

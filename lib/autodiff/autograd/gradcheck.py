@@ -180,7 +180,8 @@ def _check_reentrant(first, second, nondet_tol):
 
 def _mismatch(j, i, numerical, analytical) -> str:
     """torch's message: Jacobians (slow mode) or projections, plain floats (fast mode)."""
-    show = lambda x: repr(_wrap(x)) if isinstance(x, np.ndarray) and x.ndim else repr(float(x))
+    def show(x):
+        return repr(_wrap(x)) if isinstance(x, np.ndarray) and x.ndim else repr(float(x))
     return (f"Jacobian mismatch for output {j:d} with respect to input {i:d},\n"
             f"numerical:{show(numerical)}\nanalytical:{show(analytical)}\n")
 
@@ -354,11 +355,11 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
         outs = _differentiable_outputs(func(*inputs))
         grad_outputs = tuple(_random_grad_output(o, gen_non_contig_grad_outputs) for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
-    n_out = len(grad_outputs)
+    n_in = len(inputs)
     diff_positions = [i for i, x in enumerate(inputs) if _is_tensor(x) and x.requires_grad]
 
     def first_derivative(*args):
-        xs, vs = args[:-n_out], args[-n_out:]
+        xs, vs = args[:n_in], args[n_in:]
         outputs = _differentiable_outputs(func(*xs))
         grads = autograd_grad(outputs, [xs[i] for i in diff_positions], vs, create_graph=True,
                               allow_unused=True)

@@ -29,6 +29,7 @@ from ..ops.avg_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptiv
 from ..ops.padding import pad
 from ..ops.sampling import interpolate, upsample, upsample_bilinear, upsample_nearest
 from ..ops.fold import fold, pixel_shuffle, pixel_unshuffle, unfold
+from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 
 __all__ = [
     # activations
@@ -54,6 +55,8 @@ __all__ = [
     "adaptive_avg_pool3d", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "pad",
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold", "fold",
     "pixel_shuffle", "pixel_unshuffle",
+    # attention
+    "scaled_dot_product_attention", "multi_head_attention_forward",
 ]
 
 bilinear = _linalg.bilinear

@@ -20,9 +20,11 @@ class Parameter(Tensor):
         if not isinstance(data, Tensor):
             raise TypeError(f"Parameter(): argument 'data' must be Tensor, not "
                             f"{type(data).__name__}")
-        p = cls._make(data._data)
+        if requires_grad and not data.is_floating_point():
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        p = cls._make(data._data, bool(requires_grad))
         p._vc = data._vc               # an alias of data: in-place changes show in both
-        p.requires_grad = requires_grad
         return p
 
     def __init__(self, data=None, requires_grad=True):

@@ -9,3 +9,9 @@ from . import (arithmetic, comparison, conversion, indexing, inplace, joining, l
 
 MODULES = (arithmetic, unary, comparison, conversion, shape, indexing, reduction, selection,
            joining, linalg)
+
+# nn ops that torch also has at top level (torch.dropout, torch.layer_norm, torch.selu, ...)
+from . import activation, distance, dropout, normalization  # noqa: E402
+MODULES += (activation, distance, dropout, normalization)
+from . import avg_pooling, conv, fold, padding, pooling  # noqa: E402  (torch.conv2d, ...)
+MODULES += (conv, pooling, avg_pooling, padding, fold)

@@ -22,9 +22,9 @@ def is_tensor(x) -> bool:
 def check_same_device(x, y, op=""):
     """Raise torch's RuntimeError when two arrays live on different devices."""
     if type(x) is type(y):
-        if type(x) is np.ndarray or x.device == y.device or x.ndim == 0 or y.ndim == 0:
+        if type(x) is np.ndarray or x.device == y.device:
             return
-    elif x.ndim == 0 or y.ndim == 0:
+    elif (type(x) is np.ndarray and x.ndim == 0) or (type(y) is np.ndarray and y.ndim == 0):
         return                    # torch lets a 0-dim CPU tensor meet a CUDA tensor
     from ..backend import device_of
     raise RuntimeError(
@@ -62,10 +62,11 @@ def promote(a, b):
                 check_broadcastable(x.shape, y.shape)
             if type(x) is not type(y) or type(x) is not np.ndarray:
                 check_same_device(x, y)
+                if type(x) is not type(y):        # a 0-dim CPU tensor joins the CUDA one
+                    x, y = (xp_of(y).asarray(x), y) if type(x) is np.ndarray else \
+                        (x, xp_of(x).asarray(y))
             if x.dtype != y.dtype:
                 rt = D.result_type(a, b).np
-                if type(x) is not type(y) and y.ndim == 0:   # 0-dim CPU tensor with CUDA
-                    y = xp_of(x).asarray(y)
                 x, y = x.astype(rt, copy=False), y.astype(rt, copy=False)
             return x, y
         rt = D.result_type(a, b).np

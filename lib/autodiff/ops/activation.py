@@ -11,12 +11,13 @@ import math
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ._util import norm_dim, xp_of
 
-__all__ = ["threshold", "leaky_relu", "elu", "celu", "selu", "gelu", "silu", "mish",
-           "softplus", "hardtanh", "relu6", "hardsigmoid", "hardswish", "logsigmoid",
-           "softsign", "tanhshrink", "hardshrink", "softshrink", "glu", "prelu", "rrelu"]
+# exported as ``autodiff.<name>`` where torch has them at top level too (the rest are only in
+# ``nn.functional``)
+__all__ = ["threshold", "celu", "selu", "hardshrink", "prelu", "rrelu"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -252,36 +253,39 @@ def _channel_view(weight, x):
 
 
 # ---- functional wrappers ---------------------------------------------------------------------
-def _inplace(out, input, inplace):
+def _run(cls, input, inplace, *params):
+    """``cls.apply(input, *params)``, written into ``input`` when ``inplace`` (the op then works
+    on a copy, so the input it saved for backward is not the one overwritten)."""
     if not inplace:
-        return out
+        return cls.apply(input, *params)
     from .inplace import apply_inplace
-    return apply_inplace(input, out)
+    src = input.clone() if is_grad_enabled() and input.requires_grad else input
+    return apply_inplace(input, cls.apply(src, *params))
 
 
 def threshold(input, threshold, value, inplace=False):
     """``x`` where ``x > threshold``, else ``value``."""
-    return _inplace(Threshold.apply(input, threshold, value), input, inplace)
+    return _run(Threshold, input, inplace, threshold, value)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """``x`` for x > 0, else ``negative_slope * x``."""
-    return _inplace(LeakyRelu.apply(input, negative_slope), input, inplace)
+    return _run(LeakyRelu, input, inplace, negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """``x`` for x > 0, else ``alpha * (exp(x) - 1)``."""
-    return _inplace(Elu.apply(input, alpha, 1.0, 1.0), input, inplace)
+    return _run(Elu, input, inplace, alpha, 1.0, 1.0)
 
 
 def celu(input, alpha=1.0, inplace=False):
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
-    return _inplace(Celu.apply(input, alpha, 1.0, 1.0 / alpha), input, inplace)
+    return _run(Celu, input, inplace, alpha, 1.0, 1.0 / alpha)
 
 
 def selu(input, inplace=False):
     """Scaled ELU with the self-normalising constants of Klambauer et al. (2017)."""
-    return _inplace(Elu.apply(input, SELU_ALPHA, SELU_SCALE, 1.0), input, inplace)
+    return _run(Elu, input, inplace, SELU_ALPHA, SELU_SCALE, 1.0)
 
 
 def gelu(input, approximate="none"):
@@ -293,12 +297,12 @@ def gelu(input, approximate="none"):
 
 def silu(input, inplace=False):
     """``x * sigmoid(x)`` (also called swish)."""
-    return _inplace(Silu.apply(input), input, inplace)
+    return _run(Silu, input, inplace)
 
 
 def mish(input, inplace=False):
     """``x * tanh(softplus(x))``."""
-    return _inplace(Mish.apply(input), input, inplace)
+    return _run(Mish, input, inplace)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -310,7 +314,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """``x`` clamped to ``[min_val, max_val]``."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _inplace(Hardtanh.apply(input, min_val, max_val), input, inplace)
+    return _run(Hardtanh, input, inplace, min_val, max_val)
 
 
 def relu6(input, inplace=False):
@@ -320,12 +324,12 @@ def relu6(input, inplace=False):
 
 def hardsigmoid(input, inplace=False):
     """``relu6(x + 3) / 6``: a piecewise-linear sigmoid."""
-    return _inplace(Hardsigmoid.apply(input), input, inplace)
+    return _run(Hardsigmoid, input, inplace)
 
 
 def hardswish(input, inplace=False):
     """``x * relu6(x + 3) / 6`` (Howard et al., 2019)."""
-    return _inplace(Hardswish.apply(input), input, inplace)
+    return _run(Hardswish, input, inplace)
 
 
 def logsigmoid(input):
@@ -392,8 +396,8 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         slope = lower + (upper - lower) * u
     else:
         slope = (lower + upper) / 2
-    return _inplace(RreluWithNoise.apply(input, slope), input, inplace)
+    return _run(RreluWithNoise, input, inplace, slope)
 
 
-__methods__ = []
+__methods__ = ["hardshrink", "prelu"]
 __inplace__ = []

@@ -62,11 +62,12 @@ class Rsub(Function):
 
 def _no_bool_subtraction(a, b):
     """torch refuses ``-`` with a bool operand: ``^`` or ``~`` is what was meant."""
-    is_bool = [x._data.dtype == bool if is_tensor(x) else isinstance(x, bool) for x in (a, b)]
-    if all(is_bool):
+    a_bool = a._data.dtype == bool if is_tensor(a) else isinstance(a, bool)
+    b_bool = b._data.dtype == bool if is_tensor(b) else isinstance(b, bool)
+    if a_bool and b_bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    if any(is_bool):
+    if a_bool or b_bool:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")

@@ -15,8 +15,8 @@ from .pooling import (_check_rank, _check_rank_1d, _make_pool, _one, _output_siz
                       _tuple)
 from .separable import adaptive_avg_map, apply_separable
 
-__all__ = ["avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-           "adaptive_avg_pool3d", "lp_pool1d", "lp_pool2d"]
+# Exported at top level as torch has them; nn.functional imports the rest by name.
+__all__ = ["avg_pool1d", "adaptive_avg_pool1d"]
 
 
 class _AvgPool(Function):

@@ -11,6 +11,7 @@ import math
 import warnings
 
 from .._random import _gen_for
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 
 __all__ = ["dropout", "alpha_dropout", "feature_alpha_dropout"]
@@ -36,6 +37,12 @@ def _keep_mask(input, p, per_channel):
     return Tensor._make((u < 1 - p).astype(input._data.dtype))
 
 
+def _source(input, inplace):
+    """What to compute from: a copy for an in-place op that autograd records (the multiply
+    saves its operand for backward, and the input itself is about to be overwritten)."""
+    return input.clone() if inplace and is_grad_enabled() and input.requires_grad else input
+
+
 def _apply(input, result, inplace):
     if not inplace:
         return result
@@ -47,16 +54,17 @@ def _dropout(input, p, training, inplace, per_channel=False, alpha=False):
     _check_p(p)
     if p == 0 or not training or input.numel() == 0:
         return input
+    x = _source(input, inplace)
     if p == 1:
-        return _apply(input, input * Tensor._make(input._data * 0), inplace)
+        return _apply(input, x * Tensor._make(input._data * 0), inplace)
     mask = _keep_mask(input, p, per_channel)
     if not alpha:
-        return _apply(input, input * (mask / (1 - p)), inplace)
+        return _apply(input, x * (mask / (1 - p)), inplace)
     # alpha dropout: dropped units take SELU's saturation value, then an affine map restores
     # the mean and variance of the input (Klambauer et al., 2017)
     a = 1.0 / math.sqrt((_SELU_ALPHA ** 2 * p + 1) * (1 - p))
     b = (mask - 1) * (_SELU_ALPHA * a) + _SELU_ALPHA * a * p
-    return _apply(input, input * (mask * a) + b, inplace)
+    return _apply(input, x * (mask * a) + b, inplace)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -81,11 +89,14 @@ def _channel_dropout(name, input, p, training, inplace, batched_dims, spatial):
                       f"{name} exists to provide channel-wise dropout on inputs with {spatial} "
                       "spatial dimensions, a channel dimension, and an optional batch dimension "
                       f"(i.e. {lo}D or {hi}D inputs).", stacklevel=3)
+    if p == 0 or not training or input.numel() == 0:
+        return input
     unbatched = dim == batched_dims[0] and name != "dropout2d"
-    x = input.unsqueeze(0) if unbatched else input
+    x = _source(input, inplace)
+    x = x.unsqueeze(0) if unbatched else x
     out = _dropout(x, p, training, False, per_channel=True)
     out = out.squeeze(0) if unbatched else out
-    return _apply(input, out, inplace) if out is not input else input
+    return _apply(input, out, inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):

@@ -10,7 +10,7 @@ from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._util import xp_of
 
-__all__ = ["embedding"]
+__all__ = []          # torch.embedding(weight, input) differs: nn.functional only
 
 
 def _rows_grad(grad, indices, num_rows, padding_idx, scale_by_freq):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ._windows import col2im, im2col, out_size
 
-__all__ = ["unfold", "fold", "pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["pixel_shuffle", "pixel_unshuffle"]    # torch.pixel_shuffle; F.unfold/F.fold by name
 
 
 class Im2Col(Function):

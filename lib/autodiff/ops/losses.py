@@ -15,8 +15,7 @@ from ..tensor import Tensor
 from ._util import promote, xp_of
 from .activation import softplus
 
-__all__ = ["binary_cross_entropy_with_logits", "kl_div", "cosine_embedding_loss",
-           "margin_ranking_loss", "triplet_margin_loss"]
+__all__ = []          # torch's top-level losses take enum reductions: nn.functional only
 
 
 # ---- reduction -------------------------------------------------------------------------------
@@ -136,6 +135,15 @@ class SoftMarginLoss(_PointwiseLoss):
     dt = staticmethod(lambda x, t: -x * (-t * x).sigmoid())
 
 
+def _clamped_log(xp, x, complement=False):
+    """``max(log(x), -100)``, or ``max(log1p(-x), -100)``: torch's clamped logs of BCE (no
+    divide-by-zero warning at 0)."""
+    ok = x < 1 if complement else x > 0
+    safe = xp.where(ok, x, 0.5)
+    value = xp.log1p(-safe) if complement else xp.log(safe)
+    return xp.where(ok, xp.maximum(value, -100), -100)
+
+
 class BinaryCrossEntropy(_PointwiseLoss):
     """``-w (t log x + (1 - t) log(1 - x))`` with the logs clamped at -100, as in torch."""
     grad_name, kernel = "BinaryCrossEntropyBackward0", "binary_cross_entropy"
@@ -144,10 +152,7 @@ class BinaryCrossEntropy(_PointwiseLoss):
     def f(xp, x, t, weight):
         if ((x < 0) | (x > 1)).any():
             raise RuntimeError("all elements of input should be between 0 and 1")
-        with xp.errstate(divide="ignore"):
-            log_x = xp.maximum(xp.log(x), -100)
-            log_1mx = xp.maximum(xp.log1p(-x), -100)
-        loss = -(t * log_x + (1 - t) * log_1mx)
+        loss = -(t * _clamped_log(xp, x) + (1 - t) * _clamped_log(xp, x, complement=True))
         return loss if weight is None else loss * weight
 
     @staticmethod

@@ -21,7 +21,9 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import xp_of
 
-__all__ = ["batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm"]
+# torch.batch_norm and torch.instance_norm take their arguments in another order: only the
+# functions whose top-level signature is the same are exported as ``autodiff.<name>``
+__all__ = ["layer_norm", "group_norm", "rms_norm"]
 
 
 def _standardize_grad(grad, x, dims, eps):

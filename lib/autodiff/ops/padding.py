@@ -13,7 +13,7 @@ from ..autograd.function import Function
 from ._util import xp_of
 from .separable import apply_separable, axis_map
 
-__all__ = ["pad", "constant_pad_nd"]
+__all__ = ["constant_pad_nd"]         # torch.constant_pad_nd; F.pad is imported by name
 
 _NON_CONSTANT = {"reflect": "ReflectionPad{}DBackward0", "replicate": "ReplicationPad{}DBackward0",
                  "circular": "CopySlices"}
@@ -84,7 +84,7 @@ def _check_non_constant(mode, x, pads):
             "combinations for non-constant padding:\n  - 2D or 3D input: padding size = 2 (pads "
             "last dimension)\n  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n  "
             "- 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
-    for d, (n, (b, e)) in enumerate(zip(x.shape[x.ndim - nd:], pads)):
+    for d, (n, (b, e)) in reversed(list(enumerate(zip(x.shape[x.ndim - nd:], pads)))):
         if mode == "reflect" and (b >= n or e >= n):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding "
                                f"input dimension, but got: padding ({b}, {e}) at dimension "
@@ -92,7 +92,7 @@ def _check_non_constant(mode, x, pads):
         if mode == "circular" and (b > n or e > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if n + b + e < 0:
-            raise RuntimeError(f"input (H: {n}) is too small. Calculated output H: {n + b + e}")
+            raise RuntimeError("Negative padding value is resulting in an empty dimension")
 
 
 def pad(input, pad, mode="constant", value=None):

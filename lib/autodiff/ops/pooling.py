@@ -19,8 +19,9 @@ from ._util import xp_of
 from ._windows import offsets, out_size
 from .separable import adaptive_ranges
 
-__all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-           "max_unpool1d", "max_unpool2d"]
+# Exported at top level as torch has them (torch.max_pool2d, ...); nn.functional imports the rest
+# (adaptive_max_pool1d/2d, max_unpool1d/2d) by name.
+__all__ = ["max_pool1d", "max_pool2d", "max_pool3d"]
 
 _WORDS = {1: "one", 2: "two", 3: "three"}
 
@@ -43,58 +44,68 @@ def _planes(x, nd):
     return x.reshape((-1,) + x.shape[x.ndim - nd:])
 
 
-def _flat_index(axes, size):
-    """Flat (row-major) index within a plane of ``size`` of the grid of per-dim positions."""
-    flat = 0
-    for d, pos in enumerate(axes):
-        shape = [1] * len(axes)
-        shape[d] = -1
-        flat = flat * size[d] + pos.reshape(shape)
-    return flat
-
-
-def _keep_max(best, idx, sel, v, pos):
-    """Update the running max (torch's rule: a larger value or a NaN wins; ties keep the first)."""
-    xp = xp_of(best)
-    b = best[sel]
-    better = (v > b) | (v != v)
-    best[sel] = xp.where(better, v, b)
-    idx[sel] = xp.where(better, pos, idx[sel])
-
-
 def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
 
+def _scan_max(best, steps):
+    """Fold ``steps = [(k, sel, values), ...]`` (window element ``k`` of the windows ``sel``)
+    into the running maximum ``best``, in place, and return the ``k`` torch's scan keeps for
+    every window: the first maximum (a later equal value does not win), or the last NaN."""
+    xp = xp_of(best)
+    for _, sel, v in steps:
+        xp.maximum(best[sel], v, out=best[sel])       # NaN propagates, as in torch
+    which = xp.zeros(best.shape, dtype=np.int8 if len(steps) < 128 else np.int64)
+    for k, sel, v in reversed(steps):
+        w = which[sel]
+        w[...] = xp.where(v == best[sel], k, w)
+    if best.dtype.kind == "f" and bool(xp.isnan(best).any()):
+        for k, sel, v in steps:
+            w = which[sel]
+            w[...] = xp.where(xp.isnan(v), k, w)
+    return which
+
+
+def _grid(d, n, values):
+    """A 1-D array along output dim ``d`` of ``n`` dims, shaped to broadcast over (B, *out)."""
+    shape = [1] * (n + 1)
+    shape[d + 1] = -1
+    return values.reshape(shape)
+
+
 def _max_windows(x, pool):
     """Max and argmax (flat index within the plane) of every window of the planes ``x``."""
-    xp = xp_of(x)
+    xp, nd = xp_of(x), len(pool.out)
     best = xp.full((x.shape[0],) + pool.out, _lowest(x.dtype), dtype=x.dtype)
-    first = []                                     # first in-bounds element of every window
-    for o, s, (p, _), d in zip(pool.out, pool.stride, pool.pads, pool.dilation):
-        start = xp.arange(o, dtype=np.int64) * s - p
-        first.append(xp.where(start < 0, start + (-start + d - 1) // d * d, start))
-    idx = xp.broadcast_to(_flat_index(first, pool.size), best.shape).copy()
-    for _, src, dst in pool.offsets():
-        pos = _flat_index([xp.arange(t.start, t.stop, t.step) for t in dst], pool.size)
-        _keep_max(best, idx, (slice(None),) + src, x[(slice(None),) + dst], pos)
-    return best, idx
+    steps, shifts = [], np.zeros(int(np.prod(pool.kernel)), dtype=np.int64)
+    plane = [int(np.prod(pool.size[d + 1:])) for d in range(nd)]   # element strides
+    for k, src, dst in pool.offsets():
+        i = int(np.ravel_multi_index(k, pool.kernel))
+        shifts[i] = sum(kd * dil * ps for kd, dil, ps in zip(k, pool.dilation, plane))
+        steps.append((i, (slice(None),) + src, x[(slice(None),) + dst]))
+    flat = xp.take(xp.asarray(shifts), _scan_max(best, steps))   # where in its window ...
+    for d, (o, s, (p, _)) in enumerate(zip(pool.out, pool.stride, pool.pads)):
+        flat += _grid(d, nd, (xp.arange(o, dtype=np.int64) * s - p) * plane[d])   # + window
+    return best, flat
 
 
 def _adaptive_max_windows(x, out):
     """Max and argmax over torch's adaptive windows ``[floor(i*L/n), ceil((i+1)*L/n))``."""
-    xp = xp_of(x)
-    size = x.shape[1:]
+    xp, nd, size = xp_of(x), len(out), x.shape[1:]
     ranges = [adaptive_ranges(n, o) for n, o in zip(size, out)]
+    widest = tuple(int((b - a).max(initial=1)) for a, b in ranges)
     best = xp.full((x.shape[0],) + tuple(out), _lowest(x.dtype), dtype=x.dtype)
-    idx = xp.broadcast_to(_flat_index([xp.asarray(a) for a, _ in ranges], size),
-                          best.shape).copy()
-    widest = [int((b - a).max(initial=1)) for a, b in ranges]
+    steps = []
     for k in np.ndindex(*widest):       # element k of every window (clipped to its last one)
         pos = [xp.asarray(np.minimum(a + j, b - 1)) for j, (a, b) in zip(k, ranges)]
-        v = x[(slice(None),) + xp.ix_(*pos)]
-        _keep_max(best, idx, (Ellipsis,), v, _flat_index(pos, size))
-    return best, idx
+        steps.append((int(np.ravel_multi_index(k, widest)), (Ellipsis,),
+                      x[(slice(None),) + xp.ix_(*pos)]))
+    ks = xp.unravel_index(_scan_max(best, steps), widest)
+    flat = 0
+    for d, ((a, b), n) in enumerate(zip(ranges, size)):
+        pos = xp.minimum(_grid(d, nd, xp.asarray(a)) + ks[d], _grid(d, nd, xp.asarray(b - 1)))
+        flat = flat * n + pos
+    return best, flat
 
 
 # ---- Functions -------------------------------------------------------------------------------
@@ -200,8 +211,8 @@ def _tuple(fn, nd, value, name, default=None):
     return tuple(int(v) for v in vals)
 
 
-def _check_rank(fn, x, nd, empty_ok=True):
-    if x.ndim not in (nd + 1, nd + 2) or (not empty_ok and x.numel() == 0):
+def _check_rank(fn, x, nd):
+    if x.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for "
                            "input")
     if any(s == 0 for s in x.shape[x.ndim - nd - 1:]):
@@ -223,11 +234,11 @@ def _make_pool(x, kernel, stride, padding, dilation, ceil_mode):
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
                                f"pad={p}, kernel_size={k} and dilation={d}")
         out.append(out_size(n, k, s, (p, p), d, ceil_mode))
-    names = ("kT", "kH", "kW")[3 - nd:]
-    for what, vals, short in (("kernel size", kernel, ("k", "")), ("stride", stride, ("d", "")),
-                              ("dilation", dilation, ("dilation", ""))):
+    axes = "THW"[3 - nd:]
+    for what, vals, prefix in (("kernel size", kernel, "k"), ("stride", stride, "d"),
+                               ("dilation", dilation, "dilation")):
         if any(v <= 0 for v in vals):
-            shown = " ".join(f"{short[0]}{n[1:]}: {v}" for n, v in zip(names, vals))
+            shown = " ".join(f"{prefix}{a}: {v}" for a, v in zip(axes, vals))
             raise RuntimeError(f"{what} should be greater than zero, but got {shown}")
     if any(o < 1 for o in out):
         c = x.shape[x.ndim - nd - 1]
@@ -332,42 +343,53 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 
 
 # ---- unpooling -------------------------------------------------------------------------------
-def _max_unpoolnd(nd, input, indices, kernel_size, stride, padding, output_size):
-    fn = f"max_unpool{nd}d"
-    kernel = _tuple(fn, nd, kernel_size, "kernel_size")
-    stride = _tuple(fn, nd, stride, "stride", kernel)
-    padding = _tuple(fn, nd, padding, "padding")
-    size = tuple(input.shape[input.ndim - nd:])
-    default = tuple((n - 1) * s - 2 * p + k for n, s, p, k in zip(size, stride, padding, kernel))
+def _unpool_size(input, kernel, stride, padding, output_size):
+    """The output's spatial size: by default what the matching max pool started from."""
+    nd = len(kernel)
+    default = [(n - 1) * s + k - 2 * p
+               for n, k, s, p in zip(input.shape[input.ndim - nd:], kernel, stride, padding)]
     if output_size is None:
-        out = default
-    else:
-        out = tuple(output_size)[-nd:]
-        if len(out) != nd:
-            raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
-                             f"elements, but it has a length of '{len(tuple(output_size))}'")
-    if input.shape != indices.shape:
-        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
-                           f"({list(input.shape)}) but got indices tensor with shape: "
-                           f"{list(indices.shape)}")
-    idx = _planes(indices._data, nd)
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= _prod(out)):
-        bad = int(idx.max()) if int(idx.max()) >= _prod(out) else int(idx.min())
-        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{'x'.join(map(str, out))}")
-    shape = tuple(input.shape[:input.ndim - nd]) + out
-    return MaxUnpool.apply(input, idx, shape)
+        return default
+    output_size = list(output_size)
+    if len(output_size) == nd + 2:
+        output_size = output_size[2:]
+    if len(output_size) != nd:
+        raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
+                         f"elements, but it has a length of '{len(output_size)}'")
+    for d, (o, n, s) in enumerate(zip(output_size, default, stride)):
+        if not n - s < o < n + s:
+            raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
+                             f"{n - s} and {n + s})")
+    return output_size
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool2d: each value goes back where ``indices`` says, zeros
     elsewhere."""
-    return _max_unpoolnd(2, input, indices, kernel_size, stride, padding, output_size)
+    kernel = _tuple("max_unpool2d", 2, kernel_size, "kernel_size")
+    stride = _tuple("max_unpool2d", 2, stride, "stride", kernel)
+    padding = _tuple("max_unpool2d", 2, padding, "padding")
+    out = tuple(_unpool_size(input, kernel, stride, padding, output_size))
+    if input.shape != indices.shape:
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
+                           f"({list(input.shape)}) but got indices tensor with shape: "
+                           f"{list(indices.shape)}")
+    idx = _planes(indices._data, 2)
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= _prod(out)):
+        bad = int(idx.max()) if int(idx.max()) >= _prod(out) else int(idx.min())
+        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
+                           f"{out[0]}x{out[1]}")
+    return MaxUnpool.apply(input, idx, tuple(input.shape[:input.ndim - 2]) + out)
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """The partial inverse of max_pool1d."""
-    return _max_unpoolnd(1, input, indices, kernel_size, stride, padding, output_size)
+    """The partial inverse of max_pool1d (a 2-D unpool of width 1, as in torch)."""
+    k = _one("max_unpool1d", kernel_size, "kernel_size")
+    s = k if stride is None else _one("max_unpool1d", stride, "stride")
+    p = _one("max_unpool1d", padding, "padding")
+    out = _unpool_size(input, (k,), (s,), (p,), output_size) + [1]
+    return max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), (k, 1), (s, 1), (p, 0),
+                        out).squeeze(-1)
 
 
 __methods__ = []

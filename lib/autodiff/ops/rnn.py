@@ -40,17 +40,17 @@ def gru_cell_reference(gx, gh, h_prev):
 
 
 def _second_order(reference, inputs, grads):
-    """Backward by differentiating the reference version: differentiable to any order."""
+    """Backward by differentiating the reference version, built on the inputs themselves: the
+    gradients are then a graph over those inputs, differentiable to any order."""
     from .. import autograd
+    wanted = [t for t in inputs if t.requires_grad]
     with enable_grad():
-        live = [t.detach().requires_grad_(True) if t._data.dtype.kind == "f" else t
-                for t in inputs]
-        outs = reference(*live)
+        outs = reference(*inputs)
         outs = outs if isinstance(outs, tuple) else (outs,)
     pairs = [(o, g) for o, g in zip(outs, grads) if g is not None]
-    got = autograd.grad([o for o, _ in pairs], live, [g for _, g in pairs], create_graph=True,
-                        allow_unused=True)
-    return tuple(got)
+    got = iter(autograd.grad([o for o, _ in pairs], wanted, [g for _, g in pairs],
+                             create_graph=True, allow_unused=True))
+    return tuple(next(got) if t.requires_grad else None for t in inputs)
 
 
 class LSTMPointwise(Function):

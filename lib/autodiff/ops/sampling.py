@@ -16,7 +16,7 @@ import numpy as np
 from .avg_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
 from .separable import apply_separable, axis_map
 
-__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+__all__ = []          # nothing at torch top level: nn.functional imports these by name
 
 _MODES = {"nearest": ("Nearest", 0), "nearest-exact": ("NearestExact", 0),
           "linear": ("Linear", 1), "bilinear": ("Bilinear", 2), "bicubic": ("Bicubic", 2),

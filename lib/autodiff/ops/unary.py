@@ -15,7 +15,8 @@ from .arithmetic import _out
 __all__ = ["neg", "abs", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt",
            "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
            "tanh", "asinh", "acosh", "atanh", "sigmoid", "relu", "reciprocal", "sign", "floor",
-           "ceil", "round", "trunc", "frac", "clamp", "clip", "erf", "erfc", "logit",
+           "ceil", "round", "trunc", "frac", "clamp", "clip", "clamp_min", "clamp_max", "erf",
+           "erfc", "logit",
            "nan_to_num", "isnan", "isinf", "isfinite", "signbit", "positive", "sgn", "absolute",
            "negative", "arcsin", "arccos", "arctan", "fix", "deg2rad", "rad2deg", "xlogy"]
 
@@ -440,6 +441,14 @@ class Clamp(Function):
         return grad * mask.to(grad.dtype), None, None
 
 
+class ClampMin(Clamp):
+    grad_name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    grad_name = "ClampMaxBackward0"
+
+
 class ClampTensor(Function):
     grad_name = "ClampBackward0"
 
@@ -552,6 +561,20 @@ def clamp(input, min=None, max=None, *, out=None):
 
 
 clip = clamp
+
+
+def clamp_min(input, min):
+    """``max(input, min)`` elementwise (gradient node ``ClampMinBackward0``)."""
+    if is_tensor(min):
+        return clamp(input, min=min)
+    return ClampMin.apply(input, min, None)
+
+
+def clamp_max(input, max):
+    """``min(input, max)`` elementwise (gradient node ``ClampMaxBackward0``)."""
+    if is_tensor(max):
+        return clamp(input, max=max)
+    return ClampMax.apply(input, None, max)
 
 
 def logit(input, eps=None):

@@ -159,18 +159,22 @@ class HooksMixin:
             result = self.forward(*args, **kwargs)
             for hid, hook in list(self._forward_hooks.items()):
                 ran.add(hid)
-                res = (hook(self, args, kwargs, result) if hid in self._forward_hooks_with_kwargs
-                       else hook(self, args, result))
+                res = self._run_forward_hook(hid, hook, args, kwargs, result)
                 if res is not None:
                     result = res
             if bw is not None:
                 result = bw.setup_output_hook(result)
             return result
-        except Exception:
+        except Exception:           # forward failed: still run the ``always_call`` hooks
             for hid, hook in self._forward_hooks.items():
                 if hid in self._forward_hooks_always_called and hid not in ran:
-                    hook(self, args, result)
+                    self._run_forward_hook(hid, hook, args, kwargs, result)
             raise
+
+    def _run_forward_hook(self, hid, hook, args, kwargs, result):
+        if hid in self._forward_hooks_with_kwargs:
+            return hook(self, args, kwargs, result)
+        return hook(self, args, result)
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
         """``hook(module, args)`` (or ``(module, args, kwargs)``) runs before ``forward`` and
@@ -214,9 +218,4 @@ class HooksMixin:
         self._backward_pre_hooks[handle.id] = hook
         if prepend:
             self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_load_state_dict_post_hook(self, hook):
-        handle = RemovableHandle(self._load_state_dict_post_hooks)
-        self._load_state_dict_post_hooks[handle.id] = hook
         return handle

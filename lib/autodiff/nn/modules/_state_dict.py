@@ -6,6 +6,7 @@ optimizer holding those tensors keeps working.
 """
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -14,6 +15,7 @@ import numpy as np
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ..parameter import Parameter
+from ._hooks import RemovableHandle
 
 __all__ = ["StateDictMixin"]
 
@@ -33,6 +35,25 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
 class StateDictMixin:
     """The state_dict methods of ``Module``."""
 
+    def register_state_dict_post_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after ``state_dict``."""
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` runs before this module loads its part of a state_dict."""
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self)
+        return handle
+
+    def register_load_state_dict_post_hook(self, hook):
+        """``hook(module, incompatible_keys)`` runs after ``load_state_dict``."""
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
+
     def _save_to_state_dict(self, destination, prefix, keep_vars):
         for name, p in self._parameters.items():
             if p is not None:
@@ -45,7 +66,8 @@ class StateDictMixin:
         """An ``OrderedDict`` of every parameter and persistent buffer, by dotted name (values
         detached, sharing storage with the module's tensors)."""
         if args:          # the old positional form state_dict(destination, prefix, keep_vars)
-            destination, prefix, keep_vars = list(args) + [destination, prefix, keep_vars][len(args):]
+            given = list(args) + [destination, prefix, keep_vars][len(args):]
+            destination, prefix, keep_vars = given
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()

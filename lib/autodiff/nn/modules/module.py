@@ -42,8 +42,12 @@ class Module(HooksMixin, StateDictMixin):
     dump_patches = False
 
     def __init__(self, *args, **kwargs):
-        if args or kwargs:
-            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected argument")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword "
+                            f"argument '{next(iter(kwargs))}'")
+        if args:
+            raise TypeError(f"{type(self).__name__}.__init__() takes 1 positional argument but "
+                            f"{len(args) + 1} were given")
         setattr_ = super().__setattr__
         setattr_("training", True)
         for name in ("_parameters", "_buffers", "_modules", "_forward_hooks",

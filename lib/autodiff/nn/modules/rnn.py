@@ -100,6 +100,11 @@ class RNNBase(Module):
         if input.dim() not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
                              f"{input.dim()}D instead")
+        weight = self._flat_weights[0]
+        if input.dtype != weight.dtype:
+            raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
+                             f"({weight.dtype}). Convert input: input.to({weight.dtype}), or "
+                             f"convert model: model.to({input.dtype})")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
@@ -114,15 +119,20 @@ class RNNBase(Module):
             return (zeros, zeros) if self.mode == "LSTM" else (zeros,)
         if self.mode == "LSTM" and not isinstance(hx, tuple):
             raise TypeError("LSTM expects hx as a tuple (h_0, c_0)")
+        want = 3 if batched else 2
+        if any(s.dim() != want for s in states):
+            kind = "batched 3-D" if batched else "unbatched 2-D"
+            if self.mode == "LSTM":
+                raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D but got "
+                                   f"({states[0].dim()}-D, {states[1].dim()}-D) tensors")
+            raise RuntimeError(f"For {kind} input, hx should also be {want}-D but got "
+                               f"{states[0].dim()}-D tensor")
         out = []
-        for s in states:
-            if not batched:
-                if s.dim() != 2:
-                    raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but "
-                                       f"got {s.dim()}-D tensor")
-                s = s.unsqueeze(1)
+        for i, s in enumerate(states):
+            s = s if batched else s.unsqueeze(1)
             if tuple(s.shape) != expected:
-                raise RuntimeError(f"Expected hidden size {expected}, got {list(s.shape)}")
+                what = f"hidden[{i}] size" if self.mode == "LSTM" else "hidden size"
+                raise RuntimeError(f"Expected {what} {expected}, got {list(s.shape)}")
             out.append(s)
         return tuple(out)
 
@@ -250,7 +260,19 @@ class RNNCellBase(Module):
             states = (z,) * n_states
         else:
             states = hx if isinstance(hx, tuple) else (hx,)
+            for i, s in enumerate(states):
+                if s.dim() not in (1, 2):
+                    what = f"hx[{i}]" if n_states == 2 else "hidden"
+                    raise ValueError(f"{type(self).__name__}: Expected {what} to be 1D or 2D, "
+                                     f"got {s.dim()}D instead")
             states = tuple(s if batched else s.unsqueeze(0) for s in states)
+        for i, s in enumerate(states):
+            if s.shape[0] != x.shape[0]:
+                raise RuntimeError(f"Input batch size {x.shape[0]} doesn't match hidden{i} "
+                                   f"batch size {s.shape[0]}")
+            if s.dim() < 2 or s.shape[1] != self.hidden_size:
+                raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got "
+                                   f"{s.shape[min(1, s.dim() - 1)]}, expected {self.hidden_size}")
         return x, states, batched
 
 
