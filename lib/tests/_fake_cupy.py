@@ -71,7 +71,7 @@ def _wrap(r, dev=None):
         return FakeArray(r, dev)
     if isinstance(r, np.generic):
         return FakeArray(np.asarray(r), dev)          # CuPy: 0-d arrays, not scalars
-    if isinstance(r, tuple) and not hasattr(r, "_fields"):
+    if isinstance(r, tuple):                    # CuPy returns plain tuples (no namedtuples)
         return tuple(_wrap(v, dev) for v in r)
     if isinstance(r, list):
         return [_wrap(v, dev) for v in r]

@@ -136,8 +136,8 @@ def test_double_backward_graph_names():
     w = autodiff.randn(3, 2, 3, 3, dtype=autodiff.float64, requires_grad=True)
     y = F.conv2d(x, w)
     assert y.grad_fn.name() == "ConvolutionBackward0"
-    gw, = autodiff.autograd.grad(y.sum(), w, create_graph=True)
-    assert gw.grad_fn.name() == "ConvolutionBackwardBackward0"
+    gx, gw = autodiff.autograd.grad(y.sum(), (x, w), create_graph=True)
+    assert gx.grad_fn.name() == gw.grad_fn.name() == "ConvolutionBackwardBackward0"
     gw.sum().backward()                          # a third-order path: runs, gradient of x exists
     assert x.grad is not None and x.grad.shape == x.shape
 

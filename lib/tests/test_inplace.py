@@ -11,8 +11,8 @@ _POS = np.array([[0.3, 0.7, 0.5], [0.2, 0.9, 0.4]])      # a domain every unary 
 _OTHER = np.array([[1.5, -1.2, 2.0], [1.1, -1.7, 1.3]])
 
 # extra arguments of the in-place methods that need some
-ARGS = {"clamp": (0.4, 0.8), "clip": (0.4, 0.8), "pow": (2,), "lerp": ("other", 0.3),
-        "fmod": (0.25,), "remainder": ("other",)}
+ARGS = {"clamp": (0.4, 0.8), "clip": (0.4, 0.8), "clamp_min": (0.5,), "clamp_max": (0.5,),
+        "pow": (2,), "lerp": ("other", 0.3), "fmod": (0.25,), "remainder": ("other",)}
 
 
 def _args(m, name, other):

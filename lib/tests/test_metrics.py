@@ -168,7 +168,7 @@ def test_regression_numpy_reference(rng):
         pytest.approx(np.mean(np.abs(p - t) / np.abs(t)))
 
 
-# ---- protocol: call, compute, reset, copy, device, repr -------------------------------------------
+# ---- protocol: call, compute, reset, copy, device, repr ------------------------------------------
 def test_call_returns_batch_value_float32_without_graph():
     preds = autodiff.tensor([0.5, 1.5], requires_grad=True)
     value = M.MeanAbsoluteError()(preds * 2, autodiff.tensor([1.0, 1.0]))

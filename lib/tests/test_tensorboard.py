@@ -314,6 +314,7 @@ def test_graph_of_a_10000_op_chain_has_no_recursion_limit(tmp_path):
     assert list(nodes["output/output.1"].input) == ["Chain/Mul_9999"]
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.trace")      # torch's writer still uses it
 def test_graph_matches_torch_names(tmp_path, torch):
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
 

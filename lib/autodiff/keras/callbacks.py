@@ -34,7 +34,8 @@ class TensorBoardCallback(Callback):
     chart per quantity with its train and val curves (``add_scalars``, e.g. ``loss`` holding
     ``train_loss`` and ``val_loss``) and the learning rate; with ``log_weight``, histograms of
     every parameter at the start (step 0) and every ``log_weight_freq`` epochs, and of the
-    restored best weights at the end (tags ``best/<name>``, step: the best epoch). The history is also written as ``dfhistory.csv`` next to the event files."""
+    restored best weights at the end (tags ``best/<name>``, step: the best epoch). The history
+    is also written as ``dfhistory.csv`` next to the event files."""
 
     def __init__(self, save_dir="runs", model_name="model", log_weight=False, log_weight_freq=5):
         self.save_dir, self.model_name = save_dir, model_name

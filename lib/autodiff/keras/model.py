@@ -147,7 +147,9 @@ class KerasModel(Module):
         for name, metric in metrics.items():
             try:
                 values[name] = float(metric(preds, targets))
-            except (TypeError, ValueError) as err:
+            except (TypeError, ValueError) as err:       # say which metric failed
+                if type(err) not in (TypeError, ValueError):
+                    raise
                 raise type(err)(f"metric '{name}': {err}") from err
         n = targets.shape[0] if isinstance(targets, Tensor) and targets.ndim else 1
         return values, n
@@ -257,7 +259,8 @@ class KerasModel(Module):
         ``patience`` epochs without improvement stop the training (None: never). At the end the
         best weights are loaded back. ``lr`` is the first parameter group's learning rate
         during the epoch. ``plot`` draws the train/val curves of the monitored quantity, live in
-        Jupyter, and saves them next to the checkpoint (``<ckpt>_history.png``). ``quiet``
+        Jupyter, and saves them next to the checkpoint (``<ckpt>_history.png``, or
+        ``model_history.png`` when ``ckpt_path`` is None). ``quiet``
         silences the progress bars and messages. ``device`` (default: where the parameters
         are) is where the model and the batches go. Callbacks are objects with any of the
         methods ``on_fit_start``, ``on_train_epoch_end``, ``on_validation_epoch_end``,
@@ -305,7 +308,10 @@ class KerasModel(Module):
                 self._save_best()
             self._notify(callbacks, "on_validation_epoch_end")
             if self.lr_scheduler is not None and self.lr_scheduler_step == "epoch":
-                self.lr_scheduler.step(score) if plateau else self.lr_scheduler.step()
+                if plateau:
+                    self.lr_scheduler.step(score)
+                else:
+                    self.lr_scheduler.step()
             if not quiet:
                 print(self._epoch_line(epochs))
             waited = epoch - (self.best_epoch or 0)

@@ -25,7 +25,7 @@ _MB = 1024.0 ** 2
 class ModelSummary(str):
     """The printed table, as a string that also carries the counts (``total_params``,
     ``trainable_params``, ``non_trainable_params``) and ``layers``: a list of
-    ``(name, output_shape, params)``. Jupyter does not echo it again after ``summary`` printed it."""
+    ``(name, output_shape, params)``. Jupyter does not echo it after ``summary`` printed it."""
 
     def _ipython_display_(self):
         pass

@@ -97,7 +97,7 @@ class Convolution(Function):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        gx = ConvolutionTranspose.apply(grad, w, None, ctx.geo, x.shape[2:]) if need[0] else None
+        gx = _InputGradT.apply(grad, w, None, ctx.geo, x.shape[2:]) if need[0] else None
         gw = ConvolutionWeight.apply(x, grad, ctx.geo, w.shape[2:]) if need[1] else None
         gb = _sum_but_channels(grad) if need[2] else None
         return gx, gw, gb, None, None
@@ -120,7 +120,7 @@ class ConvolutionTranspose(Function):
     def backward(ctx, grad):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        gx = Convolution.apply(grad, w, None, ctx.geo, x.shape[2:]) if need[0] else None
+        gx = _InputGrad.apply(grad, w, None, ctx.geo, x.shape[2:]) if need[0] else None
         gw = ConvolutionWeight.apply(grad, x, ctx.geo, w.shape[2:]) if need[1] else None
         gb = _sum_but_channels(grad) if need[2] else None
         return gx, gw, gb, None, None
@@ -143,6 +143,16 @@ class ConvolutionWeight(Function):
         gx = ConvolutionTranspose.apply(g, grad, None, ctx.geo, x.shape[2:]) if need[0] else None
         gg = Convolution.apply(x, grad, None, ctx.geo, g.shape[2:]) if need[1] else None
         return gx, gg, None, None
+
+
+class _InputGrad(Convolution):
+    """A convolution computing the input gradient of a transposed one (torch's node name)."""
+    grad_name = "ConvolutionBackwardBackward0"
+
+
+class _InputGradT(ConvolutionTranspose):
+    """A transposed convolution computing the input gradient of a convolution."""
+    grad_name = "ConvolutionBackwardBackward0"
 
 
 # ---- argument checking -----------------------------------------------------------------------

@@ -3,8 +3,9 @@ argument checks that average pooling (``avg_pooling.py``) shares.
 
 Pooling loops over the *kernel offsets*, not the pixels: for offset ``k`` every window reads one
 strided slice of the input (``_windows.offsets``), so a 3x3 pool is nine vectorised steps. Max
-pooling keeps, per window, the running maximum and the flat index of where it came from (the
-``indices`` torch returns); its gradient scatters the output gradient back to those indices.
+pooling folds the slices into a running maximum, then finds which element of every window holds
+it, as a flat index within the plane (the ``indices`` torch returns); its gradient scatters the
+output gradient back to those indices.
 1-D pooling is 2-D pooling of a height-1 image, as in torch.
 """
 from __future__ import annotations
@@ -55,7 +56,8 @@ def _scan_max(best, steps):
     xp = xp_of(best)
     for _, sel, v in steps:
         xp.maximum(best[sel], v, out=best[sel])       # NaN propagates, as in torch
-    which = xp.zeros(best.shape, dtype=np.int8 if len(steps) < 128 else np.int64)
+    small = max((k for k, _, _ in steps), default=0) < 128
+    which = xp.zeros(best.shape, dtype=np.int8 if small else np.int64)
     for k, sel, v in reversed(steps):
         w = which[sel]
         w[...] = xp.where(v == best[sel], k, w)

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .avg_pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
+from .conv import _type_name
 from .separable import apply_separable, axis_map
 
 __all__ = []          # nothing at torch top level: nn.functional imports these by name
@@ -165,15 +166,14 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                            f"({sin}){joint} output ({sout})")
     if mode == "area":
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[dim - 1](input, out)
-    if input._data.dtype.kind != "f":
-        kind = "nearest" if name.startswith("Nearest") else mode
-        raise NotImplementedError(f'"upsample_{kind}{dim}d" not implemented for '
-                                  f"'{input.dtype.name.capitalize()}'")
-    ft = np.float64 if input._data.dtype == np.float64 else np.float32
-    if mode.startswith("nearest"):
+    if mode.startswith("nearest"):                   # copies values: any dtype (uint8 images)
         maps = [_nearest_map(n, o, s, mode == "nearest-exact")
                 for n, o, s in zip(spatial, out, scales)]
     else:
+        if input._data.dtype.kind != "f":
+            raise NotImplementedError(f'"upsample_{mode}{dim}d" not implemented for '
+                                      f"'{_type_name(input)}'")
+        ft = np.float64 if input._data.dtype == np.float64 else np.float32
         make = _cubic_map if mode == "bicubic" else _linear_map
         maps = [make(n, o, align_corners, s, ft) for n, o, s in zip(spatial, out, scales)]
     return apply_separable(input, f"Upsample{name}{dim}DBackward0", maps)
