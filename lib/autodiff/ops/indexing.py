@@ -121,23 +121,10 @@ def _basic_node(shape, idx):
     return node
 
 
-class Index(Function):
-    """Advanced indexing: a copy."""
+class Index(Select):
+    """Advanced indexing: the same maths, but the result is a copy."""
     grad_name = "IndexBackward0"
-
-    @staticmethod
-    def forward(ctx, a, index):
-        ctx.index, ctx.in_shape = index, a._data.shape
-        try:
-            return a._data[index]
-        except IndexError as e:
-            raise _index_error(e, a) from None
-
-    @staticmethod
-    def backward(ctx, grad):
-        from .._creation import zeros
-        base = zeros(ctx.in_shape, dtype=grad.dtype, device=grad.device)
-        return IndexPut.apply(base, ctx.index, grad, True), None
+    is_view = False
 
 
 class IndexPut(Function):
