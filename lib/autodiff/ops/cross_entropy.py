@@ -160,4 +160,4 @@ def _smoothing_loss(logp, target, weight, reduction, ignore_index, class_dim):
     if weight is None:
         return per_sample.sum() / keep.sum()
     t = xp_of(target._data).where(target._data != ignore_index, target._data, 0)
-    return per_sample.sum() / (weight._data[t] * keep._data).sum()
+    return per_sample.sum() / (Tensor._make(weight._data[t]) * keep).sum()
