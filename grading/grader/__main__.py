@@ -24,6 +24,7 @@ def main(argv=None) -> int:
     a.add_argument("--jobs", type=int, default=None, help="parallel students (default: all cores)")
     sub.add_parser("feedback", help="HTML feedback per student, hidden tests removed")
     sub.add_parser("grades", help="export grades.csv: student, chapter, score, max_score")
+    sub.add_parser("make-samples", help="regenerate samples/ from course/ and solutions/")
     sub.add_parser("sandbox-check", help="what the sandbox can do on this machine")
     s = sub.add_parser("scan", help="the pre-grade scan of some notebooks")
     s.add_argument("notebooks", nargs="+")
@@ -54,6 +55,9 @@ def main(argv=None) -> int:
     if args.cmd == "grades":
         from .autograde import grades
         return grades()
+    if args.cmd == "make-samples":
+        from .samples import write
+        return write()
     if args.cmd == "sandbox-check":
         from .sandbox import check
         report = check()

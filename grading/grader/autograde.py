@@ -14,6 +14,7 @@ autograde:
 from __future__ import annotations
 
 import concurrent.futures as cf
+import hashlib
 import json
 import os
 import re
@@ -36,13 +37,22 @@ def state_dir(root: Path) -> Path:
 
 
 def sync_gradebook(root: Path, ids: list[str]) -> None:
+    """Record the chapters (their test cells) in the gradebook, unless already done for
+    exactly these solution notebooks."""
+    solutions = (root / "../solutions").resolve()
+    stamp = state_dir(root) / "gradebook-sync.json"
+    digest = {ch: hashlib.sha256((solutions / ch / f"{ch}.ipynb").read_bytes()).hexdigest() for ch in ids}
+    done = json.loads(stamp.read_text()) if stamp.is_file() and (root / "gradebook.db").is_file() else {}
+    todo = [ch for ch in ids if done.get(ch) != digest[ch]]
     with tempfile.TemporaryDirectory(prefix="grader-release-") as tmp:
-        for ch in ids:
+        for ch in todo:
             r = nbgrader("generate_assignment", ch, "--force",
                          f"--CourseDirectory.release_directory={tmp}", "--log-level=WARN",
                          root=root, capture=True)
             if r.returncode != 0:
                 raise RuntimeError(f"nbgrader generate_assignment {ch} failed:\n{r.stdout[-3000:]}")
+            done[ch] = digest[ch]
+            stamp.write_text(json.dumps(done, indent=1))
 
 
 def submissions(root: Path, ids: list[str], chapter=None, student=None):
@@ -128,8 +138,9 @@ def autograde(chapter=None, student=None, jobs=None, root: Path | None = None) -
     for s, c in subs:
         nb_path = root / "submitted" / s / c / f"{c}.ipynb"
         release_nb = (root / "../course" / c / f"{c}.ipynb").resolve()
-        rows[(s, c)] = {"student": s, "chapter": c, "problem": readable(nb_path),
-                        "scan": scan_notebook(nb_path, release_nb) if nb_path.is_file() else [],
+        problem = readable(nb_path)
+        rows[(s, c)] = {"student": s, "chapter": c, "problem": problem,
+                        "scan": [] if problem else scan_notebook(nb_path, release_nb),
                         "events": []}
         shutil.rmtree(reports / s / c, ignore_errors=True)
     by_student = {}

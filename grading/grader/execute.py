@@ -127,8 +127,15 @@ class SandboxExecute(Execute):
             self._kill_kernel()
             return cell, resources
         for out in cell.get("outputs", []):
-            if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+            if out.get("output_type") != "error":
+                continue
+            name, value = out.get("ename"), str(out.get("evalue", ""))
+            if name == "CellTimeoutError":
                 self._event(index, "cell-timeout", f"cell ran past {self.timeout} s and was interrupted")
+            elif name == "MemoryError":
+                self._event(index, "memory-limit", f"MemoryError: {value[:120]}")
+            elif name == "BlockingIOError" and "Resource temporarily unavailable" in value:
+                self._event(index, "process-limit", "could not start a process or thread")
         return cell, resources
 
     def _kill_kernel(self):

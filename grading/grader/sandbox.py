@@ -114,7 +114,9 @@ def bwrap_command(argv: list[str], *, files_dir: str, runtime_dir: str, workdir_
         elif os.path.isdir(p):
             cmd += ["--ro-bind", p, p]
     for f in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/localtime", "/etc/fonts"):
-        cmd += ["--ro-bind-try", f, f]
+        if os.path.exists(f):
+            parents(f)
+            cmd += ["--ro-bind", f, f]
     for d in _library_dirs():
         parents(d)
         cmd += ["--ro-bind", d, d]
