@@ -87,10 +87,11 @@ def test_environment_installs_python_311_and_the_library():
 
 
 def test_pinned_numpy_satisfies_the_library_floor():
+    """numpy is the library's only hard dependency; >= 2 for torch-like (NEP 50) scalar rules."""
     project = tomllib.loads((ROOT / "lib" / "pyproject.toml").read_text())["project"]
-    assert project["dependencies"] == ["numpy>=1.26"]
+    assert project["dependencies"] == ["numpy>=2.0"]
     major, minor = (int(p) for p in requirements_pins()["numpy"].split(".")[:2])
-    assert (major, minor) >= (1, 26)
+    assert (major, minor) >= (2, 0)
 
 
 @pytest.mark.parametrize(
