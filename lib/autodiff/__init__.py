@@ -16,7 +16,7 @@ from .backend import device
 from .tensor import Tensor
 from . import _methods  # noqa: F401  (binds ops as Tensor methods and operators)
 from ._creation import *  # noqa: F401,F403
-from ._creation import __all__ as _creation_all
+from ._sampling import *  # noqa: F401,F403
 from ._random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
                       seed, set_rng_state)
 from ._printing import set_printoptions
@@ -38,18 +38,22 @@ __version__ = "0.1.0"
 
 
 def is_tensor(obj) -> "bool":
+    """True if ``obj`` is an autodiff tensor."""
     return isinstance(obj, Tensor)
 
 
 def numel(input) -> "int":
+    """The number of elements of ``input``."""
     return input.numel()
 
 
 def is_floating_point(input) -> "bool":
+    """True if ``input`` has a floating-point dtype."""
     return input.is_floating_point()
 
 
 def get_default_device():
+    """The device new tensors go to when none is given (always the CPU here)."""
     return device("cpu")
 
 

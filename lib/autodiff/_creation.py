@@ -1,4 +1,5 @@
-"""Creating tensors: ``tensor``, ``zeros``, ``arange``, ``rand``, typed constructors, ...
+"""Creating tensors: ``tensor``, ``zeros``, ``arange``, typed constructors, ... (random ones:
+``_sampling.py``).
 
 dtype inference follows torch: Python bools -> bool, ints -> int64, floats -> the default dtype
 (float32); numpy arrays keep their dtype.
@@ -11,21 +12,18 @@ import warnings
 import numpy as np
 
 from . import _dtype as D
-from ._random import default_generator, _gen_for
-from .backend import array_module, device as Device, to_device, to_numpy, xp_of
+from .backend import array_module, device as Device, to_device, to_numpy
 from .tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty",
            "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range", "linspace",
-           "logspace", "eye", "rand", "randn", "randint", "randperm", "normal", "rand_like",
-           "randn_like", "randint_like", "bernoulli", "multinomial", "legacy_new",
-           "FloatTensor", "DoubleTensor", "HalfTensor", "IntTensor", "LongTensor", "ShortTensor",
-           "CharTensor", "ByteTensor", "BoolTensor", "scalar_tensor", "poisson"]
-
-_range = range
+           "logspace", "eye", "legacy_new", "FloatTensor", "DoubleTensor", "HalfTensor",
+           "IntTensor", "LongTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
+           "scalar_tensor"]
 
 
 def _device(device):
+    """A ``device=`` argument (None, a string, an index or a device) as a device or None."""
     if device is None:
         return None
     if isinstance(device, Device):
@@ -153,6 +151,7 @@ def from_numpy(ndarray) -> Tensor:
 
 
 def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-dim tensor holding ``s`` (of the default dtype unless ``dtype`` says otherwise)."""
     return tensor(s, dtype=dtype or D.get_default_dtype(), device=device,
                   requires_grad=requires_grad)
 
@@ -184,10 +183,12 @@ def _filled(fill, size, dtype, device, requires_grad):
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of zeros of the given size."""
     return _filled(0, _size(size), dtype, device, requires_grad)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of ones of the given size."""
     return _filled(1, _size(size), dtype, device, requires_grad)
 
 
@@ -198,6 +199,7 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
 
 
 def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value)."""
     if dtype is None:
         dtype = _infer_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     return _filled(fill_value, _size((size,) if isinstance(size, int) else tuple(size)), dtype,
@@ -210,11 +212,13 @@ def _like(fill, t, dtype, device, requires_grad):
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
                memory_format=None):
+    """Zeros with the shape (and, by default, dtype and device) of ``input``."""
     return _like(0, input, dtype, device, requires_grad)
 
 
 def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
+    """Ones with the shape (and, by default, dtype and device) of ``input``."""
     return _like(1, input, dtype, device, requires_grad)
 
 
@@ -223,6 +227,7 @@ empty_like = zeros_like
 
 def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
               memory_format=None):
+    """``fill_value`` with the shape (and, by default, dtype and device) of ``input``."""
     return _like(fill_value, input, dtype, device, requires_grad)
 
 
@@ -261,6 +266,7 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
              requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     xp = array_module(_device(device))
     return Tensor._make(xp.linspace(float(start), float(end), int(steps)).astype(dt.np))._set_rg(
@@ -268,6 +274,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    """``steps`` values ``base ** x`` for ``x`` evenly spaced from ``start`` to ``end``."""
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     xp = array_module(_device(device))
     return Tensor._make(xp.logspace(float(start), float(end), int(steps), base=base).astype(
@@ -275,116 +282,10 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
+    """The ``n x m`` identity matrix (square when ``m`` is None)."""
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
     xp = array_module(_device(device))
     return Tensor._make(xp.eye(n, m, dtype=dt.np))._set_rg(requires_grad)
-
-
-# ---- random -------------------------------------------------------------------------------------
-def _random(kind, size, generator, dtype, device, requires_grad, **kw):
-    device = _device(device)
-    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
-    if not dt.is_floating_point:
-        raise RuntimeError(f'"{kind}" not implemented for \'{dt.name}\'')
-    g = _gen_for(generator, device)
-    arr = g.sample(kind, size, dt.np, **kw)
-    return Tensor._make(arr)._set_rg(requires_grad)
-
-
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False):
-    """Uniform samples from [0, 1) drawn from autodiff's generator (see ``manual_seed``)."""
-    return _random("uniform", _size(size), generator, dtype, device, requires_grad)
-
-
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False):
-    """Standard normal samples drawn from autodiff's generator (see ``manual_seed``)."""
-    return _random("normal", _size(size), generator, dtype, device, requires_grad)
-
-
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return rand(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
-
-
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return randn(*input.shape, dtype=dtype or input.dtype, device=device or input.device,
-                 requires_grad=requires_grad)
-
-
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
-            requires_grad=False):
-    """Integers in ``[low, high)``; ``randint(high, size)`` and ``randint(low, high, size)``."""
-    if size is None:
-        if isinstance(high, (tuple, list)):
-            low, high, size = 0, low, high
-        else:
-            raise TypeError("randint() missing required argument 'size'")
-    if high is None:
-        raise TypeError("randint() missing required argument 'high'")
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    device = _device(device)
-    dt = D.to_dtype(dtype) if dtype is not None else D.int64
-    arr = _gen_for(generator, device).sample("integers", _size(tuple(size)), dt.np, low=low, high=high)
-    return Tensor._make(arr)._set_rg(requires_grad)
-
-
-def randint_like(input, low=0, high=None, *, dtype=None, device=None):
-    if high is None:
-        low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype,
-                   device=device or input.device)
-
-
-def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
-    device = _device(device)
-    dt = D.to_dtype(dtype) if dtype is not None else D.int64
-    arr = _gen_for(generator, device).permutation(n).astype(dt.np)
-    return Tensor._make(arr)
-
-
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
-           requires_grad=False):
-    """Normal samples; ``mean`` and ``std`` may be tensors (elementwise) or numbers."""
-    if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        ref = mean if isinstance(mean, Tensor) else std
-        shape = np.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
-        z = randn(*shape, generator=generator, dtype=ref.dtype, device=ref.device)
-        return (z * std + mean).detach()
-    if size is None:
-        raise TypeError("normal() missing required argument 'size'")
-    z = randn(*_size(tuple(size)), generator=generator, dtype=dtype, device=device)
-    z._data *= std
-    z._data += mean
-    return z._set_rg(requires_grad)
-
-
-def bernoulli(input, p=None, *, generator=None):
-    """1 with probability ``input`` (or ``p``), else 0, with ``input``'s dtype."""
-    prob = input._data if p is None else p
-    u = _gen_for(generator, input.device).sample("uniform", tuple(input.shape), input._data.dtype)
-    return Tensor._make((u < prob).astype(input._data.dtype))
-
-
-def poisson(input, generator=None):
-    g = _gen_for(generator, input.device)
-    return Tensor._make(g.poisson(input._data).astype(input._data.dtype))
-
-
-def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Indices drawn with probabilities proportional to the rows of ``input``."""
-    probs = to_numpy(input.detach()._data).astype(np.float64)
-    rows = probs.reshape(-1, probs.shape[-1])
-    if (rows < 0).any() or not np.isfinite(rows).all():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if not replacement and num_samples > rows.shape[1]:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    g = _gen_for(generator, None)
-    out = np.stack([g.choice(rows.shape[1], num_samples, replacement, r / r.sum()) for r in rows])
-    out = out.reshape(probs.shape[:-1] + (num_samples,))
-    return Tensor._make(_on(out.astype(np.int64), input.device))
 
 
 # ---- legacy typed constructors ------------------------------------------------------------------
@@ -423,3 +324,36 @@ ShortTensor = _typed("ShortTensor", D.int16)
 CharTensor = _typed("CharTensor", D.int8)
 ByteTensor = _typed("ByteTensor", D.uint8)
 BoolTensor = _typed("BoolTensor", D.bool)
+
+
+# ---- Tensor.new_*: same dtype and device as the tensor unless told otherwise -------------------
+def _new(fill):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False):
+        return _filled(fill, _size(size), dtype or self.dtype, device or self.device,
+                       requires_grad)
+    method.__doc__ = f"A tensor of {'zeros' if fill == 0 else 'ones'} with this tensor's dtype and device."
+    return method
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+              layout=None, pin_memory=False):
+    """A tensor filled with ``fill_value``, with this tensor's dtype and device."""
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None,
+                pin_memory=False):
+    """A copy of ``data`` with this tensor's dtype and device."""
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                  requires_grad=requires_grad)
+
+
+Tensor.new_zeros = _new(0)
+Tensor.new_ones = _new(1)
+Tensor.new_empty = _new(0)
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor
+Tensor.pin_memory = lambda self, device=None: self     # page-locking is a no-op here
+Tensor.is_pinned = lambda self, device=None: False

@@ -97,6 +97,8 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d) -> None:
+    """Set the dtype of Python floats and of ``zeros``/``rand``/... without ``dtype=`` (a floating-
+    point dtype)."""
     global _default
     d = to_dtype(d)
     if not d.is_floating_point:

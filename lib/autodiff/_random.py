@@ -25,6 +25,7 @@ class Generator:
         self.manual_seed(self._seed)
 
     def manual_seed(self, seed):
+        """Seed the generator (any 64-bit signed or unsigned value); returns self."""
         seed = int(seed)
         if not -0x8000_0000_0000_0000 <= seed <= 0xFFFF_FFFF_FFFF_FFFF:
             raise RuntimeError(f"Overflow when unpacking long: seed {seed} is out of range")
@@ -43,9 +44,11 @@ class Generator:
         return new
 
     def initial_seed(self) -> int:
+        """The seed last given to :meth:`manual_seed` (or drawn by :meth:`seed`)."""
         return self._seed
 
     def get_state(self):
+        """The generator state as a uint8 tensor (to restore with :meth:`set_state`)."""
         from ._creation import tensor
         import pickle
         state = pickle.dumps(self._rng.bit_generator.state if self.device.type == "cpu"
@@ -53,6 +56,7 @@ class Generator:
         return tensor(np.frombuffer(state, dtype=np.uint8).copy())
 
     def set_state(self, new_state):
+        """Restore a state from :meth:`get_state`; returns self."""
         import pickle
         state = pickle.loads(bytes(new_state.numpy().tobytes()))
         if self.device.type == "cpu":
@@ -63,6 +67,7 @@ class Generator:
 
     # -- sampling used by the creation functions ----------------------------------------------
     def sample(self, kind, size, np_dtype, low=None, high=None):
+        """A raw array of ``size``: ``kind`` "uniform" [0, 1), "normal" or "integers"."""
         rng = self._rng
         if kind == "uniform":
             if np_dtype in (np.float32, np.float64):
@@ -77,14 +82,17 @@ class Generator:
         raise ValueError(kind)
 
     def permutation(self, n):
+        """A random permutation of ``range(n)`` as a raw array."""
         if self.device.type == "cpu":
             return self._rng.permutation(n)
         return self._rng.random(n).argsort()        # cupy's generator has no permutation
 
     def poisson(self, lam):
+        """Raw Poisson samples with the rates in the array ``lam``."""
         return self._rng.poisson(lam)
 
     def choice(self, n, k, replace, p):
+        """``k`` raw draws from ``range(n)`` with probabilities ``p``."""
         return self._rng.choice(n, k, replace=replace, p=p)
 
     def __repr__(self):
@@ -124,18 +132,22 @@ _cuda_seed = _DEFAULT_SEED
 
 
 def seed():
+    """Seed the default generator from a non-deterministic source; returns the seed."""
     s = default_generator.seed()
     _cuda_generators.clear()
     return s
 
 
 def initial_seed() -> int:
+    """The seed the default generator was last seeded with."""
     return default_generator.initial_seed()
 
 
 def get_rng_state():
+    """The default generator's state (to restore with ``set_rng_state``)."""
     return default_generator.get_state()
 
 
 def set_rng_state(new_state):
+    """Restore the default generator to a state from ``get_rng_state``."""
     default_generator.set_state(new_state)

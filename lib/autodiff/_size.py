@@ -10,6 +10,7 @@ class Size(tuple):
     __str__ = __repr__
 
     def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
         n = 1
         for d in self:
             n *= d

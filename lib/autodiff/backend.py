@@ -38,7 +38,7 @@ class device:
             raise RuntimeError(
                 "Expected one of cpu, cuda device type at start of device string: " + type)
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative")
+            raise RuntimeError("Device index must not be negative")
         self.type = type
         self.index = index
 
@@ -78,6 +78,7 @@ def cupy_or_none():
 
 
 def cuda_available() -> bool:
+    """True when CuPy imports and a working CUDA device answers."""
     return cupy_or_none() is not None
 
 
@@ -114,6 +115,7 @@ def xp_of(arr):
 
 
 def device_of(arr) -> device:
+    """The device a raw NumPy or CuPy array lives on."""
     if isinstance(arr, np.ndarray):
         return CPU
     return device("cuda", arr.device.id)
@@ -131,8 +133,13 @@ def to_device(arr, dev: device):
     if dev.type == "cpu":
         return to_numpy(arr)
     cp = _require_cuda(dev)
-    with cp.cuda.Device(dev.index or 0):
-        return cp.asarray(arr)
+    index = dev.index or 0
+    if not isinstance(arr, (np.ndarray, np.generic)) and arr.device.id == index:
+        return arr
+    with cp.cuda.Device(index):
+        if isinstance(arr, (np.ndarray, np.generic)):
+            return cp.asarray(arr)
+        return arr.copy()       # from another GPU (cupy.asarray would return it unmoved)
 
 
 def scatter_add(target, index, values):

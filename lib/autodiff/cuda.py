@@ -25,15 +25,18 @@ def _cupy():
 
 
 def device_count() -> int:
+    """The number of CUDA devices CuPy sees (0 without CuPy)."""
     cp = backend.cupy_or_none()
     return 0 if cp is None else cp.cuda.runtime.getDeviceCount()
 
 
 def current_device() -> int:
+    """The index of the selected CUDA device."""
     return _cupy().cuda.runtime.getDevice()
 
 
 def set_device(device) -> None:
+    """Select the CUDA device that new GPU arrays go to."""
     idx = device if isinstance(device, int) else (_device(device).index or 0)
     _cupy().cuda.runtime.setDevice(idx)
 
@@ -58,6 +61,7 @@ def synchronize(device=None) -> None:
 
 
 def manual_seed(seed) -> None:
+    """Seed the random generators of the CUDA devices."""
     from . import _random
     _random._cuda_seed = seed
     _random._cuda_generators.clear()
@@ -75,6 +79,7 @@ max_memory_allocated = memory_allocated
 
 
 def memory_reserved(device=None) -> int:
+    """Bytes held by CuPy's memory pool (allocated or cached)."""
     return _cupy().get_default_memory_pool().total_bytes()
 
 
@@ -87,6 +92,7 @@ def empty_cache() -> None:
 
 
 def get_device_name(device=None) -> str:
+    """The name of a CUDA device (the first by default)."""
     cp = _cupy()
     idx = 0 if device is None else (device if isinstance(device, int) else (_device(device).index or 0))
     name = cp.cuda.runtime.getDeviceProperties(idx)["name"]
@@ -94,4 +100,5 @@ def get_device_name(device=None) -> str:
 
 
 def is_bf16_supported() -> bool:
+    """Always False: autodiff has no bfloat16."""
     return False

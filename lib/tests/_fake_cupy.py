@@ -167,7 +167,8 @@ class FakeArray:
             if out is not None and not isinstance(out, FakeArray):
                 raise _unsupported(out)
             args, kwargs = _unwrap(args), {k: _unwrap(v) for k, v in kwargs.items()}
-            return _wrap(attr(*args, **kwargs), self._dev)
+            # copy() allocates on the current device: it moves arrays between GPUs
+            return _wrap(attr(*args, **kwargs), None if name == "copy" else self._dev)
         return method
 
     def item(self):

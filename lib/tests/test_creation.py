@@ -276,3 +276,16 @@ def test_cuda_device_without_gpu_raises():
         autodiff.zeros(2, device="cuda")
     with pytest.raises(RuntimeError, match="CUDA is not available"):
         autodiff.tensor([1.0]).to("cuda")
+
+
+def test_new_methods_keep_dtype_and_device():
+    x = autodiff.tensor([1, 2], dtype=autodiff.int32)
+    z = x.new_zeros(2, 3)
+    assert z.dtype is autodiff.int32 and z.shape == (2, 3) and z.sum().item() == 0
+    assert x.new_ones((2,)).tolist() == [1, 1]
+    assert x.new_full((2,), 7).tolist() == [7, 7]
+    t = x.new_tensor([1.5])
+    assert t.dtype is autodiff.int32 and t.tolist() == [1]
+    f = autodiff.zeros(2).new_empty(4, dtype=autodiff.float64, requires_grad=True)
+    assert f.dtype is autodiff.float64 and f.requires_grad and f.shape == (4,)
+    assert x.pin_memory() is x and not x.is_pinned()

@@ -11,6 +11,7 @@ Three kinds of tests:
   skipped where no CUDA device answers.
 """
 import copy
+import functools
 import io
 import types
 import zlib
@@ -139,7 +140,7 @@ def test_device_objects():
     d = autodiff.device("cuda:0")
     assert (str(d), repr(d)) == ("cuda:0", "device(type='cuda', index=0)")
     assert repr(autodiff.device("cuda")) == "device(type='cuda')"
-    assert autodiff.device("cuda", 1) == "cuda:1" and autodiff.device(1) == autodiff.device("cuda:1")
+    assert autodiff.device("cuda", 1) == "cuda:1" == autodiff.device(1)
     assert d.type == "cuda" and d.index == 0 and autodiff.device(d) == d
     with pytest.raises(RuntimeError, match="Expected one of cpu, cuda device type"):
         autodiff.device("gpu")
@@ -198,7 +199,8 @@ OPS = [
      _f(3, 4)),
     ("max-min", lambda a, b: autodiff.maximum(a, b) + 2 * autodiff.minimum(a, b), _f(5), _f(5)),
     ("compare-logical", lambda a, b: ((a > b) & (a < 1)) | (b == b.max()), _f(3, 3), _f(3, 3)),
-    ("int-arith", lambda i: (i * 3 + 1) // 2 % 5 + i.to(autodiff.int8) + 1000, _int(50, 6)),
+    ("int-arith", lambda i: ((i * 3 + 1) // 2 % 5, i.to(autodiff.int8) + 1000, i.float() / 3),
+     _int(50, 6)),
     ("activations", lambda a, w: F.relu(a) + F.leaky_relu(a, 0.1) + F.elu(a) + F.softplus(a)
      + F.hardtanh(a) + F.silu(a) + F.mish(a) + F.prelu(a, w), _f(2, 3, 4), _pos(3)),
     # reductions
@@ -349,6 +351,79 @@ def test_op_matches_cpu(dev, name, fn, makers):
     _assert_same(grads, cpu_grads, "gradient of input")
 
 
+# ---- layers: outputs, input and parameter gradients, buffers ------------------------------------
+LAYERS = [
+    ("linear-bilinear", lambda: nn.ModuleList([nn.Linear(5, 3), nn.Bilinear(5, 5, 2)]),
+     lambda m, x: (m[0](x), m[1](x, x)), _f(4, 5)),
+    ("conv", lambda: nn.ModuleList([nn.Conv1d(3, 4, 3, padding=1), nn.Conv2d(3, 4, 3, 2, 1),
+                                    nn.ConvTranspose2d(3, 2, 3, stride=2), nn.Conv3d(3, 2, 2)]),
+     lambda m, x: (m[0](x[:, :, 0, 0]), m[1](x[:, :, 0]), m[2](x[:, :, 0]), m[3](x)),
+     _f(2, 3, 4, 5, 5)),
+    ("batchnorm-train", lambda: nn.ModuleList([nn.BatchNorm1d(5), nn.BatchNorm2d(3)]),
+     lambda m, x, y: (m[0](x), m[1](y)), _f(6, 5), _f(4, 3, 3, 3)),
+    ("batchnorm-eval", lambda: nn.BatchNorm2d(3, momentum=None).eval(), None, _f(4, 3, 3, 3)),
+    ("norms", lambda: nn.ModuleList([nn.LayerNorm(5), nn.GroupNorm(2, 4), nn.RMSNorm(5),
+                                     nn.InstanceNorm2d(4, affine=True)]),
+     lambda m, x: (m[0](x), m[1](x), m[2](x), m[3](x)), _f(2, 4, 5, 5)),
+    ("pooling", lambda: nn.ModuleList([nn.MaxPool2d(2), nn.AvgPool2d(3, 2, 1),
+                                       nn.AdaptiveAvgPool2d((2, 3)), nn.AdaptiveMaxPool2d(2),
+                                       nn.LPPool2d(2, 2), nn.MaxPool1d(3, 2)]),
+     lambda m, x: (*(p(x) for p in m[:5]), m[5](x[0])), _f(2, 3, 6, 6)),
+    ("resample-pad", lambda: nn.ModuleList([nn.Upsample(scale_factor=2, mode="bilinear"),
+                                            nn.Upsample(size=(5, 7), mode="nearest"),
+                                            nn.PixelShuffle(2), nn.ReflectionPad2d(1),
+                                            nn.ReplicationPad2d(2), nn.CircularPad2d(1),
+                                            nn.Unfold(2), nn.Fold((3, 3), 2)]),
+     lambda m, x: (*(p(x) for p in m[:6]), m[7](m[6](x))), _f(1, 4, 3, 3)),
+    ("embedding", lambda: nn.Embedding(6, 3, padding_idx=0), None,
+     lambda rng: np.array([[1, 0, 5], [5, 5, 2]])),
+    ("attention", lambda: nn.MultiheadAttention(8, 2, batch_first=True),
+     lambda m, x: m(x, x, x, need_weights=True), _f(2, 4, 8)),
+    ("cells", lambda: nn.ModuleList([nn.LSTMCell(3, 4), nn.GRUCell(3, 4), nn.RNNCell(3, 4)]),
+     lambda m, x: (*m[0](x), m[1](x), m[2](x)), _f(2, 3)),
+    ("activations", lambda: nn.Sequential(nn.PReLU(), nn.GELU(), nn.Softmax(1), nn.LogSoftmax(0),
+                                          nn.Dropout(0.3).eval()), None, _f(3, 4)),
+    ("losses", lambda: nn.ModuleList([nn.CrossEntropyLoss(weight=autodiff.rand(4) + 0.5),
+                                      nn.NLLLoss(ignore_index=1), nn.BCEWithLogitsLoss(
+                                          pos_weight=autodiff.rand(4) + 0.5)]),
+     lambda m, x, y: (m[0](x, y), m[1](x.log_softmax(1), y), m[2](x, x.sigmoid().detach())),
+     _f(5, 4), _int(4, 5)),
+]
+
+
+@pytest.mark.parametrize("name, make, call, makers", [(c[0], c[1], c[2], c[3:]) for c in LAYERS],
+                         ids=[c[0] for c in LAYERS])
+def test_layer_matches_cpu(dev, name, make, call, makers):
+    autodiff.manual_seed(0)
+    cpu = make().double()
+    gpu = copy.deepcopy(cpu).to(dev)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    arrays = [make_input(rng) for make_input in makers]
+    results = []
+    for model, where in ((cpu, "cpu"), (gpu, dev)):
+        fn = model if call is None else functools.partial(call, model)
+        values, grads = _run(fn, arrays, where)
+        params = [None if p.grad is None else p.grad.cpu().numpy() for p in model.parameters()]
+        buffers = [b.cpu().numpy() for b in model.buffers()]
+        assert all(t.device.type == where for t in (*model.parameters(), *model.buffers()))
+        results.append((values, grads, params, buffers))
+    for what, got, expected in zip(("output", "input gradient", "parameter gradient", "buffer"),
+                                   results[1], results[0]):
+        _assert_same(got, expected, what)
+
+
+def test_two_devices_are_kept_apart():
+    with _fake_cupy.simulated(device_count=2):
+        a = autodiff.ones(3, device="cuda:0")
+        b = autodiff.tensor([1.0, 2.0, 3.0], device="cuda:1")
+        assert b.device == autodiff.device("cuda:1") and a.to("cuda:1").device == b.device
+        assert b.to("cuda:0").device == a.device and b.to("cuda:0").tolist() == b.tolist()
+        with pytest.raises(RuntimeError, match="found at least two devices, cuda:0 and cuda:1"):
+            a + b
+        with pytest.raises(RuntimeError, match="found at least two devices, cuda:1 and cuda:0"):
+            b @ a
+
+
 # ---- operands on different devices --------------------------------------------------------------
 MIXED = [
     ("add", lambda g, c: g + c),
@@ -489,6 +564,32 @@ def test_training_steps_match_cpu(dev, make_opt):
         assert q.device.type == "cuda", name
         np.testing.assert_allclose(q.cpu().numpy(), p.numpy(), rtol=1e-7, atol=1e-10,
                                    err_msg=name)
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda p: autodiff.optim.SGD(p, lr=0.1, momentum=0.9),
+    lambda p: autodiff.optim.Adam(p, lr=0.01),
+], ids=["sgd", "adam"])
+def test_optimizer_state_follows_the_parameters(dev, make_opt):
+    """Steps on the CPU, ``model.to('cuda')``, more steps: the state moves with the model."""
+    autodiff.manual_seed(0)
+    model = nn.Linear(3, 2).double()
+    twin = copy.deepcopy(model)
+    x = autodiff.randn(4, 3, dtype=autodiff.float64)
+    opts = {}
+    for m, moves in ((model, True), (twin, False)):
+        opt = opts[moves] = make_opt(m.parameters())
+        for k in range(4):
+            if moves and k == 2:
+                m.to(dev)
+            opt.zero_grad()
+            m(x.to(m.weight.device)).pow(2).sum().backward()
+            opt.step()
+    assert model.weight.is_cuda
+    for s in opts[True].state.values():        # buffers moved; step counters stay on the CPU
+        assert all(t.is_cuda == (t.dim() > 0) for t in s.values())
+    for p, q in zip(model.parameters(), twin.parameters()):
+        np.testing.assert_allclose(p.detach().cpu().numpy(), q.detach().numpy(), rtol=1e-10)
 
 
 def test_optimizer_state_follows_loaded_parameters(dev):

@@ -10,7 +10,10 @@
 from __future__ import annotations
 
 import warnings
+from operator import attrgetter
 
+from ..backend import xp_of
+from . import function
 from .function import AccumulateGrad
 from .grad_mode import STATE
 
@@ -18,8 +21,7 @@ __all__ = ["backward", "grad"]
 
 
 def _tensor_cls():
-    from ..tensor import Tensor
-    return Tensor
+    return function.Tensor       # set when tensor.py is imported (it imports this package)
 
 
 def _as_tuple(x):
@@ -81,8 +83,7 @@ def _discover(roots):
     return seen
 
 
-def _by_seq(node):
-    return node.seq
+_by_seq = attrgetter("seq")      # the sort key of the run order (a C function: no Python call)
 
 
 def _needed(roots, targets, seen):
@@ -145,6 +146,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 _run_leaf(node, grads, capture, results, accumulate, create_graph, handed)
                 continue
             input_grads = _run_node(node, grads, capture, results, retain_graph)
+            # (zip stops at the last tensor input: results for trailing non-tensors are dropped)
             for (child, nr), g, meta in zip(node.next_functions, input_grads, node._input_meta):
                 if g is None or child is None or child not in nodes:
                     continue
@@ -153,7 +155,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 buf = buffers.get(child)
                 if buf is None:
                     buffers[child] = buf = [None] * child._n_outputs
-                buf[nr] = g if buf[nr] is None else buf[nr] + g
+                buf[nr] = g if buf[nr] is None else _accumulate(buf[nr], g)
     finally:
         STATE.enabled = prev_mode
     if results is not None:
@@ -163,6 +165,14 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                     "One of the differentiated Tensors appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior.")
     return results
+
+
+def _accumulate(total, g):
+    """Two gradients of one input (same shape and dtype, matched above) summed."""
+    if STATE.enabled:                         # create_graph: the sum is part of the new graph
+        return total + g
+    s = total._data + g._data                 # the array sum, without an op's overhead
+    return total._make(s if s.ndim else xp_of(s).asarray(s))   # (numpy: 0-d + 0-d is a scalar)
 
 
 def _add_to_buffer(buffers, node, nr, g):
@@ -217,7 +227,7 @@ def _run_node(node, grads, capture, results, retain_graph):
             return (None,) * len(node.next_functions)
         if node.materialize_grads:
             grads = _zeros_for_missing(node, grads)
-    out = node.apply(*grads)
+    out = node._forward_cls.backward(node, *grads)      # node.apply, without one more call
     if type(out) is not tuple:
         out = (out,)
     if len(out) != len(node.needs_input_grad):
@@ -228,7 +238,7 @@ def _run_node(node, grads, capture, results, retain_graph):
     if not retain_graph:
         node._release()
     pos = node._tensor_pos
-    return out if len(pos) == len(out) else [out[i] for i in pos]
+    return out if pos is None else [out[i] for i in pos]
 
 
 def _zeros_for_missing(node, grads):

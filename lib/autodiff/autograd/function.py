@@ -20,6 +20,8 @@ from __future__ import annotations
 import itertools
 import weakref
 
+import numpy as np
+
 from .grad_mode import STATE
 
 __all__ = ["Function", "FunctionCtx", "Node", "BackwardCFunction", "AccumulateGrad",
@@ -27,6 +29,8 @@ __all__ = ["Function", "FunctionCtx", "Node", "BackwardCFunction", "AccumulateGr
 
 _seq = itertools.count()     # creation order: the engine runs later-created nodes first
 _TENSOR_TYPES = set()        # Tensor and its subclasses (filled by Tensor.__init_subclass__)
+# Set by tensor.py, which imports this module (an import here would be circular):
+Tensor = _wrap_output = None
 
 
 class Node:
@@ -173,7 +177,6 @@ class FunctionCtx:
         return self._output_tensor(0)
 
     def _output_tensor(self, i):
-        from ..tensor import Tensor
         self._check_not_freed()
         data, vc, version = self._out_saved[i]
         if vc[0] != version:
@@ -243,8 +246,10 @@ class Function(metaclass=_FunctionMeta):
         ctx = cls._backward_cls()
         prev = STATE.enabled
         if prev:
-            ctx.needs_input_grad = needs = tuple([type(a) in _TENSOR_TYPES and a._requires_grad
-                                                  for a in args])
+            needs = []       # (a plain loop: for an op's few arguments, cheaper than a comprehension)
+            for a in args:
+                needs.append(type(a) in _TENSOR_TYPES and a._requires_grad)
+            ctx.needs_input_grad = tuple(needs)
             record = True in needs
         else:
             ctx.needs_input_grad = (False,) * len(args)
@@ -263,7 +268,11 @@ class Function(metaclass=_FunctionMeta):
             if record:
                 _connect(ctx, cls, args, outs)
             return outs
-        out = _wrap_output(raw, cls, args)
+        # (the common case, an array that is no view, wrapped here: saves a call per op)
+        if type(raw) is np.ndarray and not cls.is_view:
+            out = Tensor._make(raw)
+        else:
+            out = _wrap_output(raw, cls, args)
         if record:
             _connect(ctx, cls, args, (out,))
         return out
@@ -287,19 +296,22 @@ def _connect(ctx, cls, args, outs):
         if type(t) not in _TENSOR_TYPES:
             continue
         pos.append(i)
-        meta.append((t._data.shape, t._data.dtype))
+        data, fn = t._data, t.grad_fn
+        meta.append((data.shape, data.dtype))
         if not t._requires_grad:
             nexts.append((None, 0))
-        elif t.grad_fn is not None:
-            nexts.append((t.grad_fn, t._output_nr))
+        elif fn is not None:
+            nexts.append((fn, t._output_nr))
         else:
             nexts.append((t._grad_accumulator(), 0))
     ctx.next_functions = tuple(nexts)
     ctx._input_meta = meta
-    ctx._tensor_pos = pos
+    # where backward's results for the tensors are; None: the first ones, nothing to pick
+    ctx._tensor_pos = None if pos[-1] == len(pos) - 1 else pos
     ctx.seq = next(_seq)
     if len(outs) == 1:
-        ctx._output_meta = ((outs[0]._data.shape, outs[0]._data.dtype),)
+        data = outs[0]._data
+        ctx._output_meta = ((data.shape, data.dtype),)
     else:
         ctx._output_meta = [(o._data.shape, o._data.dtype) for o in outs]
         ctx._n_outputs = len(outs)

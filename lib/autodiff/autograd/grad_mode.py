@@ -19,10 +19,12 @@ STATE = _State()
 
 
 def is_grad_enabled() -> bool:
+    """False inside ``no_grad``, ``inference_mode`` or ``set_grad_enabled(False)``."""
     return STATE.enabled
 
 
 def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode``."""
     return STATE.inference
 
 

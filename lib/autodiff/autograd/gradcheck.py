@@ -374,14 +374,14 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
 def _random_grad_output(o, non_contiguous):
     """Uniform values in [-1, 1) shaped like ``o``, requiring grad (torch's make_tensor)."""
-    from .. import _creation, _dtype
+    from .. import _dtype, _sampling
     dtype = o.dtype if o.is_floating_point() else _dtype.float64
     shape = tuple(o.shape)
     if non_contiguous and o.numel() > 1:       # every other element of a twice-as-wide tensor
-        wide = _creation.rand(*shape[:-1], 2 * shape[-1], dtype=dtype, device=o.device)
+        wide = _sampling.rand(*shape[:-1], 2 * shape[-1], dtype=dtype, device=o.device)
         v = (wide * 2 - 1)[..., ::2]
     else:
-        v = _creation.rand(*shape, dtype=dtype, device=o.device) * 2 - 1
+        v = _sampling.rand(*shape, dtype=dtype, device=o.device) * 2 - 1
     return v.detach().requires_grad_()
 
 

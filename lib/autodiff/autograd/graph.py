@@ -267,7 +267,7 @@ def _name_constants(nodes, by_meta, modules, paths):
         if node.kind != "op":
             continue
         used = set()
-        for i, (src, nr) in enumerate(node.inputs):
+        for i, (src, _) in enumerate(node.inputs):
             if src.kind != "constant" or src.name is not None:
                 continue
             meta = src.meta[0]

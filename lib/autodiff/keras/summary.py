@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 
 from .. import _dtype as D
-from .._creation import rand, zeros
+from .._creation import zeros
+from .._sampling import rand
 from ..autograd.grad_mode import no_grad
 from ..nn import Module
 from ..tensor import Tensor

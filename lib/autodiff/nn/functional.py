@@ -68,10 +68,12 @@ def relu(input, inplace=False):
 
 
 def sigmoid(input):
+    """``1 / (1 + exp(-x))``."""
     return _sigmoid(input)
 
 
 def tanh(input):
+    """The hyperbolic tangent."""
     return _tanh(input)
 
 

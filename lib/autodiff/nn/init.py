@@ -100,14 +100,17 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
 
 
 def constant_(tensor, val):
+    """Fill ``tensor`` with ``val`` in place (without recording a gradient)."""
     return _fill(tensor, float(val) if tensor.is_floating_point() else val)
 
 
 def ones_(tensor):
+    """Fill ``tensor`` with ones in place."""
     return constant_(tensor, 1)
 
 
 def zeros_(tensor):
+    """Fill ``tensor`` with zeros in place."""
     return constant_(tensor, 0)
 
 

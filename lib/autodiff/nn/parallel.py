@@ -30,6 +30,8 @@ def _moved(obj, device):
     """``obj`` with every tensor inside (tuples, lists, dicts) moved to ``device``."""
     if isinstance(obj, Tensor):
         return obj.to(device)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):          # a namedtuple
+        return type(obj)(*(_moved(x, device) for x in obj))
     if isinstance(obj, (tuple, list)):
         return type(obj)(_moved(x, device) for x in obj)
     if isinstance(obj, dict):

@@ -36,12 +36,14 @@ def check_matrix(A: Tensor, fn: str, square: bool = True):
 
 
 def check_float(A: Tensor, fn: str):
+    """torch's RuntimeError for a linear-algebra function ``fn`` given a non-float tensor."""
     if A._data.dtype.kind != "f":
         raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got "
                            f"{TYPE_NAMES[A.dtype.name]}")
 
 
 def check_not_bool(A: Tensor, kernel: str):
+    """torch's NotImplementedError for ``kernel`` given a bool tensor."""
     if A._data.dtype == bool:
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
 
@@ -85,6 +87,8 @@ class UnsafeView(Function):
 
 
 def unsafe_view(t: Tensor, shape) -> Tensor:
+    """``t`` reshaped to ``shape`` as torch's ``_unsafe_view``: a fresh result, so not tracked as
+    a view."""
     return UnsafeView.apply(t, tuple(shape))
 
 

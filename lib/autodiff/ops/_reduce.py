@@ -46,7 +46,7 @@ def isnan(x):
 
 def unreduce(grad: Tensor, in_shape, dims, keepdim) -> Tensor:
     """Reshape a reduced gradient so it broadcasts against the input, then expand it."""
-    if not keepdim and dims:
+    if not keepdim and dims and grad.ndim:     # (a 0-d gradient broadcasts as it is)
         shape = list(grad.shape)
         for d in sorted(dims):
             shape.insert(d, 1)
@@ -102,7 +102,6 @@ def even_split(x, out, dims, nan_ties: bool):
     ``out`` is the result with ``keepdim=True``. With ``nan_ties`` a NaN result is shared among
     the NaNs (torch's rule for ``max()``, ``median()``); otherwise a NaN result gets NaN.
     """
-    xp = xp_of(x)
     mask = x == out
     if nan_ties:
         mask |= isnan(x) & isnan(out)
@@ -114,7 +113,6 @@ def even_split(x, out, dims, nan_ties: bool):
 def quiet():
     """Silence NumPy's warnings about 0/0, log(0) and empty slices: torch returns the nan/inf
     without a word, and so do we."""
-    import numpy as np
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         yield

@@ -91,7 +91,7 @@ def _scalar(s, rt):
     if rt.kind == "f" and isinstance(s, int):
         return float(s)
     if rt.kind in "iu" and type(s) is int and not _fits(s, rt):
-        return np.array(s).astype(rt)       # wraps around, as torch does (int8 + 1000)
+        return np.array(s).astype(rt)[()]   # wraps around, as torch does (int8 + 1000)
     return s
 
 

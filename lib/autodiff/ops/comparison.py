@@ -47,11 +47,13 @@ def equal(input, other) -> bool:
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise ``|input - other| <= atol + rtol * |other|`` (NaNs equal with ``equal_nan``)."""
     x, y = promote(input, other)
     return Tensor._make(xp_of(x).isclose(x, y, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """True if every element of ``input`` is close to ``other`` (see :func:`isclose`)."""
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 
 

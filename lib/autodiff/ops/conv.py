@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..autograd.function import Function
+from ._linalg_util import C_NAMES, TYPE_NAMES
 from ._windows import col2im, im2col, out_size
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -193,20 +194,14 @@ def _check(fn, input, weight, bias, nd, transposed):
     return input, unbatched
 
 
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long",
-            "int32": "int", "int16": "short", "int8": "char", "uint8": "unsigned char"}
-
-
 def _c_name(t):
-    """torch's C type name of a tensor's dtype ('float', 'double', 'long', ...)."""
-    return _C_NAMES.get(t.dtype.name, t.dtype.name)
+    """torch's C type name of a tensor's dtype ('float', 'double', 'long int', ...)."""
+    return C_NAMES[t.dtype.name]
 
 
 def _type_name(t):
-    """torch's scalar type name ('Float', 'Double', 'Long', ...)."""
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}.get(t.dtype.name, t.dtype.name)
+    """torch's scalar type name of a tensor's dtype ('Float', 'Double', 'Long', ...)."""
+    return TYPE_NAMES[t.dtype.name]
 
 
 def _check_shapes(input, weight, bias, groups, transposed):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import _dtype as D
 from ..autograd.function import Function
-from ..backend import to_device, xp_of
+from ..backend import to_device
 
 __all__ = ["cast", "to_device_op", "clone", "contiguous"]
 
@@ -35,6 +35,7 @@ def cast(t, dtype: D.dtype):
 
 
 def to_device_op(t, device):
+    """``t`` copied to ``device``; the gradient goes back to ``t``'s device."""
     return ToCopy.apply(t, None, device)
 
 

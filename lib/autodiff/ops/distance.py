@@ -15,8 +15,9 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return result
 
 
-def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+def cosine_similarity(x1, x2, dim=1, eps=1e-8, *, axis=None):
     """``x1 . x2 / (||x1|| ||x2||)`` along ``dim`` (each norm at least ``eps``)."""
+    dim = dim if axis is None else axis
     from .joining import broadcast_tensors
     x1, x2 = broadcast_tensors(x1, x2)
     if not x1.is_floating_point():

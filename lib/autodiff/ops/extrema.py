@@ -239,8 +239,9 @@ def amin(input, dim=(), keepdim=False, *, axis=None):
     return Amin.apply(input, reduce_dims(dim, input.ndim), keepdim)
 
 
-def aminmax(input, *, dim=None, keepdim=False):
+def aminmax(input, *, dim=None, keepdim=False, axis=None):
     """``(min, max)`` over all elements or along ``dim``, as ``return_types.aminmax``."""
+    dim = axis if dim is None else dim
     dims = reduce_dims(None if dim is None else int(dim), input.ndim)
     return return_types.aminmax(*Aminmax.apply(input, dims, keepdim))
 

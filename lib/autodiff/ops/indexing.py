@@ -200,6 +200,7 @@ def index_put(input, indices, values, accumulate=False):
 
 
 def index_put_(input, indices, values, accumulate=False):
+    """In place ``input[indices] = values`` (``+=`` with ``accumulate``)."""
     return apply_inplace(input, index_put(input, indices, values, accumulate), cast=True)
 
 

@@ -13,6 +13,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ..backend import xp_of
 from ..tensor import Tensor
+from ._linalg_util import TYPE_NAMES
 
 __all__ = ["apply_inplace", "record_view", "copy_", "copy_into_out", "fill_", "zero_",
            "inplace_method", "run_inplace"]
@@ -54,9 +55,8 @@ def apply_inplace(self: Tensor, result: Tensor, cast=False) -> Tensor:
 
 
 def _type_name(d):
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-            "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool"}[d.name]
+    """torch's scalar type name of a dtype ('Float', 'Double', 'Long', ...)."""
+    return TYPE_NAMES[d.name]
 
 
 class CopySlices(Function):
@@ -165,6 +165,7 @@ def fill_(self: Tensor, value) -> Tensor:
 
 
 def zero_(self: Tensor) -> Tensor:
+    """Fill ``self`` with zeros in place."""
     return fill_(self, 0)
 
 

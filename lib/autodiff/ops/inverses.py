@@ -216,6 +216,8 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None, out=None):
 
 
 def pinverse(input, rcond=1e-15):
+    """The pseudo-inverse (``linalg.pinv``) with singular values below ``rcond`` times the largest
+    cut off."""
     return pinv(input, rtol=rcond)
 
 

@@ -110,8 +110,9 @@ class LinalgCross(Function):
                 LinalgCross.apply(grad, a, ctx.dim) if ctx.needs_input_grad[1] else None, None)
 
 
-def linalg_cross(input, other, *, dim=-1, out=None):
+def linalg_cross(input, other, *, dim=-1, out=None, axis=None):
     """Cross product of 3-vectors along ``dim`` (other dims broadcast)."""
+    dim = dim if axis is None else axis
     if input._data.ndim != other._data.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if input._data.dtype != other._data.dtype:
@@ -126,8 +127,9 @@ def linalg_cross(input, other, *, dim=-1, out=None):
     return _out(LinalgCross.apply(input, other, d), out)
 
 
-def cross(input, other, dim=None, *, out=None):
+def cross(input, other, dim=None, *, out=None, axis=None):
     """``linalg.cross``, except that ``dim`` defaults to the first dim of size 3 (deprecated)."""
+    dim = axis if dim is None else dim
     if dim is None:
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
                       "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "

@@ -7,11 +7,13 @@ dimensions are flattened to 2-D around the product.
 from __future__ import annotations
 
 from . import linalg
+from ._linalg_util import C_NAMES
 
 __all__ = []
 
 
 def _check_linear(input, weight):
+    """torch's RuntimeErrors for an input whose last dim or dtype does not fit ``weight``."""
     in_features = weight.shape[-1] if weight.dim() else 1
     got = input.shape[-1] if input.dim() else 1
     if weight.dim() == 1:
@@ -25,12 +27,7 @@ def _check_linear(input, weight):
                            f"{weight.shape[1]}x{weight.shape[0]})")
     if input.dtype != weight.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_c_name(input.dtype)} != {_c_name(weight.dtype)}")
-
-
-def _c_name(dtype):
-    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(dtype.name,
-                                                                              dtype.name)
+                           f"{C_NAMES[input.dtype.name]} != {C_NAMES[weight.dtype.name]}")
 
 
 def linear(input, weight, bias=None):

@@ -32,6 +32,7 @@ def legacy_reduction(size_average, reduce, reduction):
 
 
 def check_reduction(reduction, allowed=("none", "mean", "sum")):
+    """torch's ValueError for a ``reduction`` not in ``allowed``."""
     if reduction not in allowed:
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
@@ -43,6 +44,7 @@ def apply_reduction(loss, reduction):
 
 
 def warn_size(input, target):
+    """torch's warning when a target's shape differs from the input's (it would broadcast)."""
     if target.shape != input.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
                       f"({input.shape}). This will likely lead to incorrect results due to "

@@ -1,8 +1,9 @@
 """Linear algebra, part 4: norms, rank and condition number.
 
-``vector_norm`` is one Function for every order p: ``(sum |x|^p)^(1/p)``, max / min |x| for
-p = +-inf, the number of non-zeros for p = 0. Its gradient ``sign(x) (|x| / norm)^(p-1)`` is
-written so that zeros give 0, not nan: the 2-norm of a zero vector has gradient 0, as in torch.
+``vector_norm`` (also behind ``torch.norm``) is one Function for every order p:
+``(sum |x|^p)^(1/p)``, max / min |x| for p = +-inf, the number of non-zeros for p = 0. Its
+gradient ``sign(x) |x|^(p-1) / norm^(p-1)`` is written so that zeros give 0, not nan: the
+2-norm of a zero vector has gradient 0, as in torch.
 Matrix norms are built on it and on the singular values: 'fro' is the vector 2-norm of all
 entries, 1 and inf the largest column / row sum of |A| (a vector 1-norm along one dim, then
 ``amax``), 2 and -2 the largest / smallest singular value, 'nuc' their sum.
@@ -11,75 +12,75 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from .. import _dtype as D
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._linalg_util import TYPE_NAMES, check_matrix, tolerances
+from ._reduce import even_split, quiet, reduce_dims, unreduce
 from ._util import norm_dim, norm_dims, xp_of
 from .arithmetic import _out
 from .factorizations import svdvals
+from .indexing import where
 
 __all__ = ["vector_norm", "matrix_norm", "linalg_norm", "matrix_rank", "cond"]
 
 _INF = math.inf
 
 
-class LinalgVectorNorm(Function):
+class VectorNorm(Function):
+    """``(sum |x|^p)^(1/p)`` over ``dims``; p = inf / -inf: max / min of ``|x|``; p = 0: the
+    number of non-zeros. The gradient at a zero vector is 0, as in torch."""
     grad_name = "LinalgVectorNormBackward0"
     save_output = True
 
     @staticmethod
-    def forward(ctx, x, p, dims, keepdim):
-        ctx.save_for_backward(x)
+    def forward(ctx, a, p, dims, keepdim):
+        x = a._data
+        xp = xp_of(x)
+        ctx.save_for_backward(a)
         ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
-        a = xp_of(x._data).abs(x._data)
-        if p == _INF:
-            return a.max(axis=dims, keepdims=keepdim)
-        if p == -_INF:
-            return a.min(axis=dims, keepdims=keepdim)
+        absx = xp.abs(x)
+        if math.isinf(p):
+            reduce = absx.max if p > 0 else absx.min
+            if ctx.needs_input_grad[0]:
+                ctx.weights = even_split(absx, reduce(axis=dims, keepdims=True), dims, False)
+            return reduce(axis=dims, keepdims=keepdim)
         if p == 0:
-            return (a != 0).sum(axis=dims, keepdims=keepdim, dtype=a.dtype)
+            return (x != 0).sum(axis=dims, keepdims=keepdim, dtype=x.dtype)
         if p == 1:
-            return a.sum(axis=dims, keepdims=keepdim)
+            return absx.sum(axis=dims, keepdims=keepdim)
         if p == 2:
-            return xp_of(a).sqrt((a * a).sum(axis=dims, keepdims=keepdim))
-        with np.errstate(divide="ignore", over="ignore"):    # 0 ** negative p is inf
-            return (a ** p).sum(axis=dims, keepdims=keepdim) ** (1 / p)
+            return xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
+        with quiet():                                # 0 ** negative p is inf
+            return (absx ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
 
     @staticmethod
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        p, norm = ctx.p, ctx.output
-        if p == 0:                          # piecewise constant: torch gives no gradient
+        a, = ctx.saved_tensors
+        p = ctx.p
+        if p == 0:                                   # piecewise constant: no gradient at all
             return None, None, None, None
-        if not ctx.keepdim:                 # put the reduced dims back so that they broadcast
-            grad, norm = _keep(grad, ctx.dims), _keep(norm, ctx.dims)
+        grad = unreduce(grad, a.shape, ctx.dims, ctx.keepdim)
+        if math.isinf(p):                            # shared among the ties, like amax
+            return grad * a.sign() * ctx.weights, None, None, None
         if p == 1:
-            return grad * x.sign(), None, None, None
-        if p in (_INF, -_INF):              # shared equally between the ties, as torch does
-            hit = (x.abs() == norm).to(x.dtype)
-            return grad * x.sign() * hit / hit.sum(ctx.dims, keepdim=True), None, None, None
-        safe_norm = norm + (norm == 0)      # 1 where the norm is 0: avoids 0 / 0
+            return grad * a.sign(), None, None, None
+        norm = unreduce(ctx.output, a.shape, ctx.dims, ctx.keepdim)
+        zero = norm == 0
+        safe_norm = where(zero, 1.0, norm)          # a zero norm means a zero vector: grad 0
         if p == 2:
-            return grad * x / safe_norm, None, None, None
-        safe_abs = x.abs() + (x == 0)       # 1 where x is 0: avoids 0 ** negative
-        g = grad * x.sign() * (safe_abs / safe_norm) ** (p - 1)
-        return g * (norm != 0), None, None, None
+            return grad * a / safe_norm, None, None, None
+        # d|x|_p / dx = sign(x) |x|^(p-1) / |x|_p^(p-1); taken as 0 where x or the norm is 0
+        abs_pow = where(a == 0, 1.0, a.abs()) ** (p - 1)
+        scale = where(zero, 0.0, grad / safe_norm ** (p - 1))
+        return a.sign() * abs_pow * scale, None, None, None
 
 
-def _keep(t, dims):
-    shape = list(t._data.shape)
-    for d in sorted(dims):
-        shape.insert(d, 1)
-    return t.reshape(shape)
-
-
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
     """The p-norm of all entries of ``x`` or of the vectors along ``dim``."""
+    dim = axis if dim is None else dim
     if isinstance(ord, str):
-        raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
+        raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                         "str")
     if x._data.dtype.kind != "f":
         raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
@@ -94,16 +95,17 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
                                f"({TYPE_NAMES[x.dtype.name]}) should be convertible without "
                                f"narrowing to the specified dtype ({TYPE_NAMES[dtype.name]})")
         x = x.to(dtype)
-    dims = norm_dims(dim, x._data.ndim)
+    dims = reduce_dims(dim, x._data.ndim)
     if abs(ord) == _INF and any(x._data.shape[d] == 0 for d in dims):
         raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor "
                            "because the operation does not have an identity")
-    return _out(LinalgVectorNorm.apply(x, float(ord), dims, keepdim), out)
+    return _out(VectorNorm.apply(x, float(ord), dims, keepdim), out)
 
 
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None, axis=None):
     """A norm of the matrices spanned by the two dims ``dim``: 'fro', 'nuc', 1, -1, 2, -2, inf,
     -inf (1 and inf are the largest column and row sums of |A|, 2 the largest singular value)."""
+    dim = dim if axis is None else axis
     check_matrix(A, "linalg.matrix_norm", square=False)
     if isinstance(dim, int) or len(dim) != 2:
         raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got "
@@ -130,8 +132,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
 
 
-def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):
     """``linalg.norm``: a vector norm or a matrix norm, depending on ``ord`` and ``dim``."""
+    dim = axis if dim is None else dim
     if dim is not None:
         dim = (dim,) if isinstance(dim, int) else tuple(dim)
         if len(dim) not in (1, 2):

@@ -17,9 +17,7 @@ from .. import _dtype as D
 from ..autograd.function import Function
 from ..tensor import Tensor
 from . import extrema, scan, softmax, sorting
-from ._reduce import (Index, even_split, flip, quiet, reduce_dims, sum_dtype, type_name,
-                      unreduce, xp_of)
-from .arithmetic import _out
+from ._reduce import Index, flip, quiet, reduce_dims, sum_dtype, type_name, unreduce, xp_of
 from .indexing import where
 
 __all__ = ["sum", "mean", "prod", "nansum", "nanmean", "var", "std", "var_mean", "std_mean",
@@ -233,81 +231,16 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None, 
 
 
 # ---- norms --------------------------------------------------------------------------------------
-class VectorNorm(Function):
-    """``(sum |x|^p)^(1/p)`` over ``dims``; p = inf / -inf: max / min of ``|x|``; p = 0: the
-    number of non-zeros. The gradient at a zero vector is 0, as in torch."""
-    grad_name = "LinalgVectorNormBackward0"
-    save_output = True
-
-    @staticmethod
-    def forward(ctx, a, p, dims, keepdim):
-        x = a._data
-        xp = xp_of(x)
-        ctx.save_for_backward(a)
-        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
-        absx = xp.abs(x)
-        if math.isinf(p):
-            if _numel(x.shape, dims) == 0:
-                raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty "
-                                   "tensor because the operation does not have an identity")
-            reduce = absx.max if p > 0 else absx.min
-            if ctx.needs_input_grad[0]:
-                ctx.weights = even_split(absx, reduce(axis=dims, keepdims=True), dims, False)
-            return reduce(axis=dims, keepdims=keepdim)
-        if p == 0:
-            return (x != 0).sum(axis=dims, keepdims=keepdim, dtype=x.dtype)
-        if p == 1:
-            return absx.sum(axis=dims, keepdims=keepdim)
-        if p == 2:
-            return xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
-        with quiet():
-            return (absx ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, = ctx.saved_tensors
-        p = ctx.p
-        if p == 0:                                   # piecewise constant: no gradient at all
-            return None, None, None, None
-        grad = unreduce(grad, a.shape, ctx.dims, ctx.keepdim)
-        if math.isinf(p):                            # shared among the ties, like amax
-            return grad * a.sign() * ctx.weights, None, None, None
-        if p == 1:
-            return grad * a.sign(), None, None, None
-        norm = unreduce(ctx.output, a.shape, ctx.dims, ctx.keepdim)
-        zero = norm == 0
-        safe_norm = where(zero, 1.0, norm)          # a zero norm means a zero vector: grad 0
-        if p == 2:
-            return grad * a / safe_norm, None, None, None
-        # d|x|_p / dx = sign(x) |x|^(p-1) / |x|_p^(p-1); taken as 0 where x or the norm is 0
-        abs_pow = where(a == 0, 1.0, a.abs()) ** (p - 1)
-        scale = where(zero, 0.0, grad / safe_norm ** (p - 1))
-        return a.sign() * abs_pow * scale, None, None, None
-
-
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """The vector p-norm over ``dim`` (all elements by default), ``'fro'`` being the 2-norm;
     ``'nuc'`` (or 'fro' over more than two dims) is a matrix norm (``linalg.matrix_norm``)."""
+    from .norms import matrix_norm, vector_norm
     if isinstance(p, str) and not (p == "fro" and (dim is None or isinstance(dim, int)
                                                     or len(dim) <= 2)):
-        from .norms import matrix_norm
         dims = tuple(range(input.ndim)) if dim is None else dim
         return matrix_norm(input, p, dims, keepdim, dtype=dtype, out=out)
     p = 2.0 if p in (None, "fro") else float(p)
-    if not input.is_floating_point():
-        raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {type_name(input.dtype)}")
-    if dtype is not None:
-        dtype = D.to_dtype(dtype)
-        if not dtype.is_floating_point:
-            raise RuntimeError("linalg.vector_norm: dtype should be floating point or complex, "
-                               f"but got {type_name(dtype)}")
-        if D.promote_types(input.dtype, dtype) is not dtype:
-            raise RuntimeError(f"linalg.vector_norm: the dtype of the input "
-                               f"({type_name(input.dtype)}) should be convertible without "
-                               f"narrowing to the specified dtype ({type_name(dtype)})")
-        input = input.to(dtype)
-    return _out(VectorNorm.apply(input, p, reduce_dims(dim, input.ndim), keepdim), out)
+    return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
 
 
 # ---- the functions users call -------------------------------------------------------------------
@@ -369,8 +302,9 @@ def any(input, dim=None, keepdim=False, *, axis=None):
     return _logical("any", input, axis if dim is None else dim, keepdim)
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *, axis=None):
     """The number of non-zero elements (along ``dim``), as int64."""
+    dim = axis if dim is None else dim
     x = input._data
     n = (x != 0).sum(axis=reduce_dims(dim, x.ndim), dtype=D.int64.np)
     return Tensor._make(xp_of(x).asarray(n))

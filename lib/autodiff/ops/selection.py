@@ -14,6 +14,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..backend import scatter_add as _scatter_add_arrays
 from ..tensor import Tensor
+from ._linalg_util import C_NAMES
 from ._util import check_same_device, norm_dim, xp_of
 from .broadcasting import broadcast_shape
 from .indexing import IndexPut
@@ -27,11 +28,6 @@ from .searching import __all__ as _searching_all, __methods__ as _searching_meth
 _SELECTION = ["index_select", "take", "take_along_dim", "masked_select", "masked_fill",
               "masked_scatter", "index_fill", "index_add", "index_copy"]
 __all__ = _SELECTION + _scattering_all + _searching_all
-
-_C_TYPE = {"int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-           "uint8": "unsigned char", "float32": "float", "float64": "double",
-           "float16": "c10::Half", "bool": "bool"}
-
 
 # ---- take -------------------------------------------------------------------------------------
 class Take(Function):
@@ -88,7 +84,7 @@ def take_along_dim(input, indices, dim=None):
 def _mask_array(mask, message):
     if mask._data.dtype != bool:
         raise RuntimeError(message.format(type=_type_name(mask),
-                                          ctype=_C_TYPE.get(mask.dtype.name, mask.dtype.name)))
+                                          ctype=C_NAMES[mask.dtype.name]))
     return mask._data
 
 

@@ -45,6 +45,7 @@ def _levels(keys):
 
 
 def axis_map(rows, cols, weights, n_out, n_in):
+    """A sparse linear map along one axis: ``out[rows[k]] += weights[k] * in[cols[k]]``."""
     rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
     return AxisMap(rows, cols, weights, n_out, n_in, _levels(rows), _levels(cols))
 
@@ -108,6 +109,7 @@ def _named(grad_name):
 
 
 def apply_separable(x, grad_name, maps):
+    """``maps`` applied along ``x``'s trailing axes, with ``grad_name`` as its ``grad_fn`` name."""
     return _named(grad_name).apply(x, tuple(maps))
 
 

@@ -105,10 +105,12 @@ def reshape(input, *shape):
 
 
 def view_as(input, other):
+    """``input.view(other.shape)``."""
     return view(input, tuple(other.shape))
 
 
 def reshape_as(input, other):
+    """``input.reshape(other.shape)``."""
     return reshape(input, tuple(other.shape))
 
 
@@ -130,10 +132,12 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def ravel(input):
+    """``input`` flattened to 1-D (a view when possible)."""
     return reshape(input, -1)
 
 
 def unflatten(input, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
     d = norm_dim(dim, input._data.ndim)
     shp = input._data.shape
     sizes = _infer(tuple(sizes), shp[d])
@@ -187,10 +191,12 @@ def _alias(input):
 
 
 def expand_as(input, other):
+    """``input.expand(other.shape)``."""
     return expand(input, tuple(other.shape))
 
 
 def broadcast_to(input, size):
+    """``input`` broadcast to ``size`` (a view, as ``expand``)."""
     return expand(input, tuple(size))
 
 
@@ -214,6 +220,7 @@ class SumToSize(Function):
 
 
 def sum_to_size(input, *size):
+    """``input`` summed over broadcast dims down to ``size`` (the inverse of ``expand``)."""
     shape = _shape_arg(size)
     if input._data.shape == shape:
         return input
@@ -264,6 +271,7 @@ class T(Transpose):
 
 
 def permute(input, *dims):
+    """A view with the dims reordered as ``dims``."""
     dims = _shape_arg(dims)
     nd = input._data.ndim
     if len(dims) != nd:
@@ -279,6 +287,7 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
+    """A view with dims ``dim0`` and ``dim1`` swapped."""
     nd = input._data.ndim
     d0, d1 = norm_dim(dim0, nd), norm_dim(dim1, nd)
     out = Transpose.apply(input, d0, d1)
@@ -298,10 +307,12 @@ def t(input):
 
 
 def adjoint(input):
+    """The last two dims swapped (the conjugate transpose of real matrices)."""
     return transpose(input, -2, -1)
 
 
 def mT(input):
+    """The last two dims swapped (``Tensor.mT``); needs at least two dims."""
     if input._data.ndim < 2:
         raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
                            f"Got {input._data.ndim}-D tensor.")
@@ -309,6 +320,7 @@ def mT(input):
 
 
 def movedim(input, source, destination):
+    """A view with dims ``source`` moved to positions ``destination``, the others in order."""
     nd = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
@@ -359,8 +371,9 @@ class Unsqueeze(Function):
         return grad.squeeze(ctx.dim), None
 
 
-def squeeze(input, dim=None):
+def squeeze(input, dim=None, *, axis=None):
     """Remove size-1 dims (all of them, or those in ``dim``)."""
+    dim = axis if dim is None else dim
     shp = input._data.shape
     if dim is None:
         dims = tuple(i for i, s in enumerate(shp) if s == 1)

@@ -1,7 +1,7 @@
 """Adadelta: steps scaled by the ratio of running RMS values of past steps and of gradients."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, _scalar, _step_tensor, sqrt, zeros_like
+from .optimizer import Optimizer, _scalar, init_buffers, sqrt
 
 __all__ = ["Adadelta"]
 
@@ -29,10 +29,7 @@ class Adadelta(Optimizer):
         return self._step_each(closure)
 
     def _update(self, param, grad, state, group):
-        if len(state) == 0:
-            state["step"] = _step_tensor()
-            state["square_avg"] = zeros_like(param)
-            state["acc_delta"] = zeros_like(param)
+        init_buffers(param, state, "square_avg", "acc_delta")
         lr, rho, eps, wd = _scalar(group["lr"]), group["rho"], group["eps"], group["weight_decay"]
         state["step"]._data += 1
         if wd != 0:

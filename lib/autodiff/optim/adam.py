@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from ..backend import xp_of
 from ..tensor import Tensor
-from .optimizer import Optimizer, _scalar, _step_tensor, lerp_, sqrt, zeros_like
+from .optimizer import Optimizer, _scalar, init_buffers, lerp_, sqrt
 
 __all__ = ["Adam", "AdamW"]
 
 
 def _check_adam_options(lr, betas, eps, weight_decay):
+    """torch's ValueErrors for the options the Adam family shares."""
     if not 0.0 <= _scalar(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
     if not 0.0 <= eps:
@@ -21,12 +22,25 @@ def _check_adam_options(lr, betas, eps, weight_decay):
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
-def _init_moments(param, state, *names):
-    """The step counter and the zero-filled moment buffers of a parameter's first step."""
-    if len(state) == 0:
-        state["step"] = _step_tensor()
-        for name in names:
-            state[name] = zeros_like(param)
+def _decay_weight(param, grad, lr, wd, decoupled):
+    """Weight decay: ``wd * param`` added to the gradient (returned), or, ``decoupled`` (AdamW),
+    the parameter itself shrunk by ``1 - lr * wd`` in place."""
+    if wd != 0:
+        if decoupled:
+            param *= 1 - lr * wd
+        else:
+            grad = grad + wd * param
+    return grad
+
+
+def _update_moments(state, grad, beta1, beta2):
+    """The running averages of the gradient and of its square, updated in place; returns both
+    arrays."""
+    exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+    lerp_(exp_avg, grad, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * grad * grad
+    return exp_avg, exp_avg_sq
 
 
 class Adam(Optimizer):
@@ -52,20 +66,13 @@ class Adam(Optimizer):
 
     def _update(self, param, grad, state, group):
         amsgrad = group["amsgrad"]
-        _init_moments(param, state, "exp_avg", "exp_avg_sq", *(["max_exp_avg_sq"] * amsgrad))
+        init_buffers(param, state, "exp_avg", "exp_avg_sq", *(["max_exp_avg_sq"] * amsgrad))
         lr, wd, eps = _scalar(group["lr"]), group["weight_decay"], group["eps"]
         beta1, beta2 = (_scalar(b) for b in group["betas"])
         state["step"]._data += 1
         step = state["step"].item()
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * wd
-            else:
-                grad = grad + wd * param
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        grad = _decay_weight(param, grad, lr, wd, group["decoupled_weight_decay"])
+        exp_avg, exp_avg_sq = _update_moments(state, grad, beta1, beta2)
         step_size = lr / (1 - beta1 ** step)
         bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
         if amsgrad:

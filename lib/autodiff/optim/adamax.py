@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..backend import xp_of
 from .adam import _check_adam_options
-from .optimizer import Optimizer, _scalar, _step_tensor, lerp_, zeros_like
+from .optimizer import Optimizer, _scalar, init_buffers, lerp_
 
 __all__ = ["Adamax"]
 
@@ -23,10 +23,7 @@ class Adamax(Optimizer):
         return self._step_each(closure)
 
     def _update(self, param, grad, state, group):
-        if len(state) == 0:
-            state["step"] = _step_tensor()
-            state["exp_avg"] = zeros_like(param)
-            state["exp_inf"] = zeros_like(param)
+        init_buffers(param, state, "exp_avg", "exp_inf")
         lr, eps, wd = _scalar(group["lr"]), group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         state["step"]._data += 1

@@ -1,8 +1,8 @@
 """NAdam: Adam with Nesterov momentum (Dozat, 2016)."""
 from __future__ import annotations
 
-from .adam import _check_adam_options
-from .optimizer import Optimizer, _scalar, _step_tensor, lerp_, sqrt, zeros_like
+from .adam import _check_adam_options, _decay_weight, _update_moments
+from .optimizer import Optimizer, _scalar, _step_tensor, sqrt, zeros_like
 
 __all__ = ["NAdam"]
 
@@ -38,19 +38,12 @@ class NAdam(Optimizer):
         state["step"]._data += 1
         step = state["step"].item()
         bias_correction2 = 1 - beta2 ** step
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * wd
-            else:
-                grad = grad + wd * param
+        grad = _decay_weight(param, grad, lr, wd, group["decoupled_weight_decay"])
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * group["momentum_decay"])))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * group["momentum_decay"])))
         state["mu_product"]._data *= mu           # in the counters' dtype, as torch
         mu_product = state["mu_product"].item()
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        exp_avg, exp_avg_sq = _update_moments(state, grad, beta1, beta2)
         denom = sqrt(exp_avg_sq / bias_correction2) + eps
         param += (-lr * (1.0 - mu) / (1.0 - mu_product)) * grad / denom
         param += ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * exp_avg / denom

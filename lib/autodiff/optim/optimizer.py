@@ -184,6 +184,8 @@ class Optimizer:
                     if group["maximize"]:
                         grad = -grad
                     state = self.state[p]
+                    if state:
+                        _follow_device(p, state)
                     self._update(p._data, grad, state, group)
                     p._vc[0] += 1                     # an in-place change, as autograd sees it
                     if not state:                     # plain SGD keeps no state
@@ -278,10 +280,27 @@ def _copy_state(param, value, key=None):
     return value
 
 
+def _follow_device(param, state):
+    """Move state buffers to the parameter's device (the model moved after some steps); the
+    scalar ``step`` counters stay on the CPU, as in torch."""
+    for key, value in state.items():
+        if (isinstance(value, Tensor) and type(value._data) is not type(param._data)
+                and value._data.ndim):
+            state[key] = value.to(param.device)
+
+
 # ---- in-place array helpers shared by the optimizers -------------------------------------------
 def zeros_like(param) -> Tensor:
     """A state buffer: a tensor of zeros shaped like the parameter array, on its device."""
     return Tensor._make(xp_of(param).zeros_like(param))
+
+
+def init_buffers(param, state, *names):
+    """A parameter's state at its first step: the step counter, then zero-filled buffers."""
+    if len(state) == 0:
+        state["step"] = _step_tensor()
+        for name in names:
+            state[name] = zeros_like(param)
 
 
 def lerp_(a, b, weight):
@@ -293,6 +312,7 @@ def lerp_(a, b, weight):
 
 
 def sqrt(x):
+    """Elementwise square root of a raw array, on its own device."""
     return xp_of(x).sqrt(x)
 
 

@@ -2,8 +2,8 @@
 adaptive learning rate is tractable (Liu et al., 2020)."""
 from __future__ import annotations
 
-from .adam import _check_adam_options
-from .optimizer import Optimizer, _scalar, _step_tensor, lerp_, sqrt, zeros_like
+from .adam import _check_adam_options, _decay_weight, _update_moments
+from .optimizer import Optimizer, _scalar, init_buffers, sqrt
 
 __all__ = ["RAdam"]
 
@@ -27,23 +27,13 @@ class RAdam(Optimizer):
         return self._step_each(closure)
 
     def _update(self, param, grad, state, group):
-        if len(state) == 0:
-            state["step"] = _step_tensor()
-            state["exp_avg"] = zeros_like(param)
-            state["exp_avg_sq"] = zeros_like(param)
+        init_buffers(param, state, "exp_avg", "exp_avg_sq")
         lr, eps, wd = _scalar(group["lr"]), group["eps"], group["weight_decay"]
         beta1, beta2 = group["betas"]
         state["step"]._data += 1
         step = state["step"].item()
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * wd
-            else:
-                grad = grad + wd * param
-        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
-        lerp_(exp_avg, grad, 1 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        grad = _decay_weight(param, grad, lr, wd, group["decoupled_weight_decay"])
+        exp_avg, exp_avg_sq = _update_moments(state, grad, beta1, beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
         corrected_avg = exp_avg / bias_correction1

@@ -89,7 +89,7 @@ def _render(nodes, edges) -> str:
            'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker>'
            '</defs>', f'<g transform="translate({MARGIN},{MARGIN})">']
     incoming = {}
-    for k, (u, v, _) in enumerate(edges):
+    for k, (_, v, _) in enumerate(edges):
         incoming.setdefault(v, []).append(k)
     ports = {}                               # spread the arrows arriving at one box
     for v, ks in incoming.items():
@@ -109,7 +109,7 @@ def _render(nodes, edges) -> str:
 
 
 def _edge(points, label):
-    (x0, y0), path = points[0], [f"M{points[0][0]:.1f},{points[0][1]:.1f}"]
+    path = [f"M{points[0][0]:.1f},{points[0][1]:.1f}"]
     for (xa, ya), (xb, yb) in zip(points, points[1:]):
         dy = (yb - ya) / 2
         path.append(f"C{xa:.1f},{ya + dy:.1f} {xb:.1f},{yb - dy:.1f} {xb:.1f},{yb:.1f}")

@@ -14,6 +14,7 @@ IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tif
 
 
 def has_file_allowed_extension(filename, extensions):
+    """True if ``filename`` ends with one of ``extensions`` (case-insensitive)."""
     return filename.lower().endswith(extensions if isinstance(extensions, str)
                                      else tuple(extensions))
 

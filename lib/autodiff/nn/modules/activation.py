@@ -39,18 +39,22 @@ class ReLU(_Inplace):
 
 
 class SELU(_Inplace):
+    """``scale * elu(x, alpha)`` with the self-normalising constants of Klambauer et al."""
     fn = staticmethod(F.selu)
 
 
 class SiLU(_Inplace):
+    """``x * sigmoid(x)`` (also called swish)."""
     fn = staticmethod(F.silu)
 
 
 class Mish(_Inplace):
+    """``x * tanh(softplus(x))``."""
     fn = staticmethod(F.mish)
 
 
 class Hardswish(_Inplace):
+    """``x * relu6(x + 3) / 6``: a cheap, piecewise version of swish."""
     fn = staticmethod(F.hardswish)
 
     def extra_repr(self):
@@ -58,6 +62,7 @@ class Hardswish(_Inplace):
 
 
 class Hardsigmoid(_Inplace):
+    """``relu6(x + 3) / 6``: a cheap, piecewise sigmoid."""
     fn = staticmethod(F.hardsigmoid)
 
     def extra_repr(self):
@@ -77,18 +82,22 @@ class Sigmoid(_Plain):
 
 
 class Tanh(_Plain):
+    """The hyperbolic tangent."""
     fn = staticmethod(F.tanh)
 
 
 class LogSigmoid(_Plain):
+    """``log(sigmoid(x))``, computed without overflow."""
     fn = staticmethod(F.logsigmoid)
 
 
 class Softsign(_Plain):
+    """``x / (1 + |x|)``."""
     fn = staticmethod(F.softsign)
 
 
 class Tanhshrink(_Plain):
+    """``x - tanh(x)``."""
     fn = staticmethod(F.tanhshrink)
 
 
@@ -177,6 +186,7 @@ class ELU(Module):
 
 
 class CELU(ELU):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     fn = staticmethod(F.celu)
 
 
@@ -209,6 +219,7 @@ class Softplus(Module):
 
 
 class Hardshrink(Module):
+    """``x`` where ``|x| > lambd``, else 0."""
     fn = staticmethod(F.hardshrink)
 
     def __init__(self, lambd: float = 0.5):
@@ -223,6 +234,7 @@ class Hardshrink(Module):
 
 
 class Softshrink(Hardshrink):
+    """``x`` moved towards 0 by ``lambd``, and 0 where ``|x| <= lambd``."""
     fn = staticmethod(F.softshrink)
 
 

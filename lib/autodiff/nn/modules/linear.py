@@ -11,6 +11,26 @@ from .module import Module
 __all__ = ["Identity", "Linear", "Bilinear"]
 
 
+def _weight_and_bias(module, weight_shape, out_features, bias, device, dtype):
+    """Register an uninitialised ``weight`` of ``weight_shape`` and a ``bias`` of
+    ``out_features`` (None without ``bias``); ``reset_parameters`` fills them."""
+    module.weight = Parameter(_creation.empty(weight_shape, device=device, dtype=dtype))
+    if bias:
+        module.bias = Parameter(_creation.empty(out_features, device=device, dtype=dtype))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _kaiming_reset(weight, bias):
+    """torch's default init of linear and convolution layers: Kaiming uniform with
+    ``a = sqrt(5)`` for ``weight``, U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for ``bias``."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Identity(Module):
     """Returns its input; takes and ignores any arguments (a placeholder layer)."""
 
@@ -29,20 +49,11 @@ class Linear(Module):
                  dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(_creation.empty((out_features, in_features), device=device,
-                                                dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), out_features, bias, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _kaiming_reset(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -61,12 +72,8 @@ class Bilinear(Module):
         super().__init__()
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
-        self.weight = Parameter(_creation.empty((out_features, in1_features, in2_features),
-                                                device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias,
+                         device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -139,9 +139,11 @@ class Module(HooksMixin, StateDictMixin):
         return mod
 
     def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path such as ``"encoder.0.weight"``."""
         return self._get_dotted(target, "_parameters", "an nn.Parameter")
 
     def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path such as ``"bn.running_mean"``."""
         return self._get_dotted(target, "_buffers", "a buffer")
 
     # ---- attribute protocol ------------------------------------------------------------------
@@ -225,10 +227,12 @@ class Module(HooksMixin, StateDictMixin):
                                                 remove_duplicate)
 
     def modules(self):
+        """Every module of the tree, self first (each shared module once)."""
         for _, module in self.named_modules():
             yield module
 
     def named_children(self):
+        """``(name, module)`` for the direct sub-modules."""
         memo = set()
         for name, module in self._modules.items():
             if module is not None and module not in memo:
@@ -236,6 +240,7 @@ class Module(HooksMixin, StateDictMixin):
                 yield name, module
 
     def children(self):
+        """The direct sub-modules."""
         for _, module in self.named_children():
             yield module
 
@@ -257,14 +262,17 @@ class Module(HooksMixin, StateDictMixin):
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True):
+        """The parameters of this module and (``recurse``) of its sub-modules."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True):
+        """``(dotted_name, buffer)`` pairs, as :meth:`named_parameters`."""
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True):
+        """The buffers of this module and (``recurse``) of its sub-modules."""
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
@@ -286,9 +294,11 @@ class Module(HooksMixin, StateDictMixin):
         return self
 
     def eval(self):
+        """Set evaluation mode: ``train(False)``."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True):
+        """Set ``requires_grad`` on every parameter; returns self."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -305,6 +315,7 @@ class Module(HooksMixin, StateDictMixin):
                 g.zero_()
 
     def share_memory(self):
+        """Accepted for torch compatibility (storages are not moved to shared memory); returns self."""
         return self
 
     # ---- devices and dtypes (in place on the same Parameter objects) ---------------------------
@@ -335,24 +346,30 @@ class Module(HooksMixin, StateDictMixin):
                                           dtype=dtype if t.is_floating_point() else None))
 
     def cuda(self, device=None):
+        """Move the parameters and buffers to a CUDA device, in place; returns self."""
         return self._apply(lambda t: t.cuda(device))
 
     def cpu(self):
+        """Move the parameters and buffers to the CPU, in place; returns self."""
         return self._apply(lambda t: t.cpu())
 
     def type(self, dst_type):
+        """Cast every parameter and buffer to ``dst_type``; returns self."""
         return self._apply(lambda t: t.type(dst_type))
 
     def _cast_floats(self, method):
         return self._apply(lambda t: getattr(t, method)() if t.is_floating_point() else t)
 
     def float(self):
+        """Cast the floating-point parameters and buffers to float32; returns self."""
         return self._cast_floats("float")
 
     def double(self):
+        """Cast the floating-point parameters and buffers to float64; returns self."""
         return self._cast_floats("double")
 
     def half(self):
+        """Cast the floating-point parameters and buffers to float16; returns self."""
         return self._cast_floats("half")
 
     # ---- printing ------------------------------------------------------------------------------

@@ -19,10 +19,20 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "Insta
 
 
 def _affine_params(module, shape, affine, bias, device, dtype):
-    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None placeholders."""
+    """Register uninitialised ``weight`` and ``bias`` of ``shape``, or None placeholders;
+    :func:`_reset_affine` fills them."""
     make = lambda: Parameter(_creation.empty(shape, device=device, dtype=dtype))
     module.register_parameter("weight", make() if affine else None)
     module.register_parameter("bias", make() if affine and bias else None)
+
+
+def _reset_affine(module):
+    """The identity transform: ``weight`` ones and ``bias`` zeros (where they exist)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
 
 class _NormBase(Module):
     """What batch and instance norm share: affine parameters and running statistics."""
@@ -48,17 +58,16 @@ class _NormBase(Module):
         self.reset_parameters()
 
     def reset_running_stats(self):
+        """Running mean 0, running variance 1, no batches counted."""
         if self.track_running_stats:
             self.running_mean.zero_()
             self.running_var.fill_(1)
             self.num_batches_tracked.zero_()
 
     def reset_parameters(self):
+        """Reset the running statistics and the affine transform to the identity."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input_dim(self, input):
         if input.dim() not in self.dims:
@@ -174,10 +183,7 @@ class LayerNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -202,10 +208,7 @@ class GroupNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

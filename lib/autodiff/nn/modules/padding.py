@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from ...ops.padding import pad
 from .module import Module
+from .utils import _ntuple
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d",
            "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
            "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d",
            "CircularPad2d", "CircularPad3d"]
-
-
-def _amounts(padding, nd):
-    """An int as the same amount on all ``2 * nd`` sides; a sequence as given."""
-    return tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * (2 * nd)
 
 
 class _PadNd(Module):
@@ -24,7 +20,7 @@ class _PadNd(Module):
 
     def __init__(self, padding):
         super().__init__()
-        self.padding = _amounts(padding, self._nd)
+        self.padding = _ntuple(padding, 2 * self._nd)     # an int pads every side
 
     def forward(self, input):
         return pad(input, self.padding, self._mode)

@@ -12,7 +12,7 @@ import math
 import warnings
 from types import GenericAlias
 
-from ..._creation import randperm
+from ..._sampling import randperm
 from ..._random import default_generator
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",

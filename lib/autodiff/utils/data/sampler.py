@@ -8,7 +8,8 @@ from __future__ import annotations
 import itertools
 from types import GenericAlias
 
-from ..._creation import as_tensor, multinomial, randint, randperm
+from ..._creation import as_tensor
+from ..._sampling import multinomial, randint, randperm
 from ..._dtype import float64
 from ..._random import Generator
 

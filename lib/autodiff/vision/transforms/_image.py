@@ -45,11 +45,13 @@ def pil():
 
 
 def is_pil(img):
+    """True if ``img`` is a PIL image (without importing PIL)."""
     image_module = sys.modules.get("PIL.Image")   # not imported yet: cannot be a PIL image
     return image_module is not None and isinstance(img, image_module.Image)
 
 
 def check_image(img):
+    """TypeError unless ``img`` is a PIL image or a tensor."""
     if not (is_pil(img) or isinstance(img, Tensor)):
         raise TypeError(f"img should be PIL Image or Tensor. Got {type(img)}")
 

@@ -188,6 +188,7 @@ def center_crop(img, output_size):
 
 def resized_crop(img, top, left, height, width, size,
                  interpolation=InterpolationMode.BILINEAR, antialias=True):
+    """Crop ``img`` to the given box, then resize it to ``size``."""
     return resize(crop(img, top, left, height, width), size, interpolation, antialias=antialias)
 
 

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import Sequence
 
 from ... import _dtype as D
-from ..._creation import rand, randint, randperm
+from ..._sampling import rand, randint, randperm
 from . import functional as F
 from ._image import InterpolationMode, get_dimensions
 

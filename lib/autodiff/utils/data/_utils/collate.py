@@ -104,28 +104,34 @@ def collate(batch, *, collate_fn_map=None):
 
 
 def collate_tensor_fn(batch, *, collate_fn_map=None):
+    """Stack a batch of tensors along a new first dim."""
     return stack(batch, 0)              # its error names the shapes of a mismatched batch
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):
+    """Collate numpy arrays as tensors (TypeError for string or object arrays)."""
     if np_str_obj_array_pattern.search(batch[0].dtype.str):
         raise TypeError(default_collate_err_msg_format.format(batch[0].dtype))
     return collate([as_tensor(b) for b in batch], collate_fn_map=collate_fn_map)
 
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
+    """A batch of numpy scalars as a 1-D tensor."""
     return as_tensor(np.asarray(batch))            # keeps the numpy dtype (int32 stays int32)
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):
+    """A batch of Python floats as a float64 tensor."""
     return tensor(batch, dtype=float64)
 
 
 def collate_int_fn(batch, *, collate_fn_map=None):
+    """A batch of Python ints as an int64 tensor (of bools, a bool tensor)."""
     return tensor(batch)                           # int64, or bool for a batch of bools
 
 
 def collate_str_fn(batch, *, collate_fn_map=None):
+    """A batch of strings stays a list."""
     return batch
 
 

@@ -48,5 +48,6 @@ class _IterableDatasetFetcher:
 
 
 def create_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last):
+    """The fetcher that turns a batch of indices (or the next samples) into a collated batch."""
     kind = _IterableDatasetFetcher if is_iterable else _MapDatasetFetcher
     return kind(dataset, auto_collation, collate_fn, drop_last)

@@ -1,0 +1,133 @@
+"""Random tensors: ``rand``, ``randn``, ``randint``, ``randperm``, ``normal``, their ``*_like``
+forms, ``bernoulli``, ``poisson`` and ``multinomial``, drawn from autodiff's generators (see
+``manual_seed``) or from the ``generator`` given."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _dtype as D
+from ._creation import _device, _on, _size
+from ._random import _gen_for
+from .backend import to_numpy
+from .tensor import Tensor
+
+__all__ = ["rand", "randn", "randint", "randperm", "normal", "rand_like", "randn_like",
+           "randint_like", "bernoulli", "multinomial", "poisson"]
+
+
+def _random(kind, size, generator, dtype, device, requires_grad, **kw):
+    device = _device(device)
+    dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
+    if not dt.is_floating_point:
+        raise RuntimeError(f'"{kind}" not implemented for \'{dt.name}\'')
+    g = _gen_for(generator, device)
+    arr = g.sample(kind, size, dt.np, **kw)
+    return Tensor._make(arr)._set_rg(requires_grad)
+
+
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False):
+    """Uniform samples from [0, 1) drawn from autodiff's generator (see ``manual_seed``)."""
+    return _random("uniform", _size(size), generator, dtype, device, requires_grad)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False):
+    """Standard normal samples drawn from autodiff's generator (see ``manual_seed``)."""
+    return _random("normal", _size(size), generator, dtype, device, requires_grad)
+
+
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
+              requires_grad=False, memory_format=None):
+    """Uniform samples from [0, 1) with the shape (and, by default, dtype and device) of
+    ``input``."""
+    return rand(*input.shape, generator=generator, dtype=dtype or input.dtype,
+                device=device or input.device, requires_grad=requires_grad)
+
+
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
+               requires_grad=False, memory_format=None):
+    """Standard normal samples with the shape (and, by default, dtype and device) of
+    ``input``."""
+    return randn(*input.shape, generator=generator, dtype=dtype or input.dtype,
+                 device=device or input.device, requires_grad=requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Integers in ``[low, high)``; ``randint(high, size)`` and ``randint(low, high, size)``."""
+    if size is None:
+        if isinstance(high, (tuple, list)):
+            low, high, size = 0, low, high
+        else:
+            raise TypeError("randint() missing required argument 'size'")
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    device = _device(device)
+    dt = D.to_dtype(dtype) if dtype is not None else D.int64
+    arr = _gen_for(generator, device).sample("integers", _size(tuple(size)), dt.np, low=low, high=high)
+    return Tensor._make(arr)._set_rg(requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
+                 device=None, requires_grad=False, memory_format=None):
+    """Integers in ``[low, high)`` (``randint_like(input, high)``: ``[0, high)``) with the shape
+    (and, by default, dtype and device) of ``input``."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), generator=generator,
+                   dtype=dtype or input.dtype, device=device or input.device,
+                   requires_grad=requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    """A random permutation of ``0, ..., n - 1`` (int64 by default)."""
+    device = _device(device)
+    dt = D.to_dtype(dtype) if dtype is not None else D.int64
+    arr = _gen_for(generator, device).permutation(n).astype(dt.np)
+    return Tensor._make(arr)._set_rg(requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Normal samples; ``mean`` and ``std`` may be tensors (elementwise) or numbers."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        shape = np.broadcast_shapes(tuple(getattr(mean, "shape", ())), tuple(getattr(std, "shape", ())))
+        z = randn(*shape, generator=generator, dtype=ref.dtype, device=ref.device)
+        return (z * std + mean).detach()
+    if size is None:
+        raise TypeError("normal() missing required argument 'size'")
+    z = randn(*_size(tuple(size)), generator=generator, dtype=dtype, device=device)
+    z._data *= std
+    z._data += mean
+    return z._set_rg(requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """1 with probability ``input`` (or ``p``), else 0, with ``input``'s dtype."""
+    prob = input._data if p is None else p
+    u = _gen_for(generator, input.device).sample("uniform", tuple(input.shape), input._data.dtype)
+    return Tensor._make((u < prob).astype(input._data.dtype))
+
+
+def poisson(input, generator=None):
+    """Samples from Poisson distributions with the rates in ``input``."""
+    g = _gen_for(generator, input.device)
+    return Tensor._make(g.poisson(input._data).astype(input._data.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Indices drawn with probabilities proportional to the rows of ``input``."""
+    probs = to_numpy(input.detach()._data).astype(np.float64)
+    rows = probs.reshape(-1, probs.shape[-1])
+    if (rows < 0).any() or not np.isfinite(rows).all():
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    g = _gen_for(generator, None)
+    out = np.stack([g.choice(rows.shape[1], num_samples, replacement, r / r.sum()) for r in rows])
+    out = out.reshape(probs.shape[:-1] + (num_samples,))
+    return Tensor._make(_on(out.astype(np.int64), input.device))
