@@ -394,5 +394,27 @@ def unsqueeze(input, dim):
     return record_view(out, input, lambda b: b.unsqueeze(d))
 
 
-__methods__ = [n for n in __all__ if n != "mT"]
+# ---- in-place view ops: the tensor itself takes the new shape --------------------------------
+def _reshape_in_place(name, fn):
+    def method(self, *args, **kwargs):
+        from .inplace import _check_leaf
+        _check_leaf(self)
+        result = fn(self, *args, **kwargs)
+        self._data = result._data              # a view of the same storage
+        if result._requires_grad:
+            self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+        return self
+    method.__name__ = name
+    method.__doc__ = f"In-place :meth:`{name[:-1]}`: this tensor takes the new shape."
+    return method
+
+
+squeeze_ = _reshape_in_place("squeeze_", squeeze)
+unsqueeze_ = _reshape_in_place("unsqueeze_", unsqueeze)
+t_ = _reshape_in_place("t_", t)
+transpose_ = _reshape_in_place("transpose_", transpose)
+swapaxes_ = swapdims_ = transpose_
+
+__methods__ = [n for n in __all__ if n != "mT"] + ["squeeze_", "unsqueeze_", "t_", "transpose_",
+                                                   "swapaxes_", "swapdims_"]
 __inplace__ = []
