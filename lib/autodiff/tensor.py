@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _dtype as D
 from ._size import Size
+from .autograd import engine
 from .autograd.function import _TENSOR_TYPES, AccumulateGrad
 from .autograd.grad_mode import STATE
 from .backend import CPU, device as Device, device_of, to_device, to_numpy
@@ -185,8 +186,7 @@ class Tensor:
     @property
     def grad(self):
         if self.grad_fn is not None and not self.__dict__.get("_retains_grad"):
-            from .autograd.engine import _warn_nonleaf_grad
-            _warn_nonleaf_grad()
+            engine._warn_nonleaf_grad()
         return self._grad
 
     @grad.setter
@@ -257,8 +257,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Compute the gradient of this tensor w.r.t. the graph leaves (into their ``.grad``)."""
-        from .autograd.engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self):
         """A tensor sharing this one's storage, cut off from the graph."""

@@ -126,7 +126,10 @@ class FunctionCtx:
         """Keep tensors for backward, with their versions (to detect later in-place changes)."""
         if not self._record:       # nothing will run backward: keep no references
             return
-        self._saved = [None if t is None else (t, t._vc[0]) for t in tensors]
+        saved = []                 # (a plain loop: cheaper than a comprehension for a few items)
+        for t in tensors:
+            saved.append(None if t is None else (t, t._vc[0]))
+        self._saved = saved
 
     def _check_not_freed(self):
         if self._freed:
@@ -194,6 +197,8 @@ class BackwardCFunction(Node, FunctionCtx):
     """A node made by ``Function.apply``: the ctx of forward is the grad_fn of the outputs."""
 
     _forward_cls = None
+    #: where backward's results for the tensor inputs are; None: first, in order (the usual case)
+    _tensor_pos = None
 
     def _release(self):
         """Free saved tensors after backward (unless the graph is retained)."""
@@ -291,11 +296,11 @@ def _check_devices(args, kwargs):
 
 def _connect(ctx, cls, args, outs):
     """Make ``ctx`` the grad_fn of the outputs and point it at the inputs' nodes."""
-    nexts, meta, pos = [], [], []
+    nexts, meta = [], []
     for i, t in enumerate(args):
         if type(t) not in _TENSOR_TYPES:
             continue
-        pos.append(i)
+        last = i
         data, fn = t._data, t.grad_fn
         meta.append((data.shape, data.dtype))
         if not t._requires_grad:
@@ -306,8 +311,8 @@ def _connect(ctx, cls, args, outs):
             nexts.append((t._grad_accumulator(), 0))
     ctx.next_functions = tuple(nexts)
     ctx._input_meta = meta
-    # where backward's results for the tensors are; None: the first ones, nothing to pick
-    ctx._tensor_pos = None if pos[-1] == len(pos) - 1 else pos
+    if last != len(nexts) - 1:           # a non-tensor argument comes before a tensor
+        ctx._tensor_pos = [i for i, a in enumerate(args) if type(a) in _TENSOR_TYPES]
     ctx.seq = next(_seq)
     if len(outs) == 1:
         data = outs[0]._data
@@ -323,7 +328,7 @@ def _connect(ctx, cls, args, outs):
             o._requires_grad = True
             o.grad_fn = ctx
             o._output_nr = i
-    if ctx._saved and ctx._custom and not cls.save_output:
+    if ctx._custom and ctx._saved and not cls.save_output:
         _custom_saves_outputs(ctx, outs)
 
 

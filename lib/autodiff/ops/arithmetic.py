@@ -79,7 +79,7 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y = promote(a, b)
-        ctx.save_for_backward(a, b if is_tensor(b) else None)
+        ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
         ctx.b = b
         return x * y
 
@@ -101,7 +101,7 @@ class Div(Function):
         if x.dtype.kind != "f":        # integer / integer is true division into the default dtype
             x = x.astype(D.get_default_dtype().np)
             y = y.astype(x.dtype) if hasattr(y, "astype") else y
-        ctx.save_for_backward(a, b if is_tensor(b) else None)
+        ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
         ctx.b = b
         return x / y
 

@@ -38,7 +38,9 @@ class _Unary(Function):
         if cls.save_input:
             ctx.save_for_backward(a)
         x = a._data
-        return cls.fn(xp_of(x), _float(x) if cls.to_float else x)
+        if cls.to_float and x.dtype.kind != "f":
+            x = _float(x)
+        return cls.fn(xp_of(x), x)
 
     save_input = True
     to_float = True
@@ -267,7 +269,8 @@ class TanhBackward(Function):
     @staticmethod
     def backward(ctx, gg):
         grad, y = ctx.saved_tensors
-        return gg * (1 - y * y), -2 * gg * grad * y
+        return (gg * (1 - y * y) if ctx.needs_input_grad[0] else None,
+                -2 * gg * grad * y if ctx.needs_input_grad[1] else None)
 
 
 class Asinh(_Unary):
@@ -329,7 +332,8 @@ class SigmoidBackward(Function):
     @staticmethod
     def backward(ctx, gg):
         grad, y = ctx.saved_tensors
-        return gg * y * (1 - y), gg * grad * (1 - 2 * y)
+        return (gg * y * (1 - y) if ctx.needs_input_grad[0] else None,
+                gg * grad * (1 - 2 * y) if ctx.needs_input_grad[1] else None)
 
 
 class Relu(_Unary):
