@@ -9,6 +9,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, CheckCellMetadata, GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
 
+from grader.collect import FILENAME  # noqa: E402
 from grader.execute import SandboxExecute  # noqa: E402
 from grader.feedback import HideTestSource  # noqa: E402
 
@@ -42,6 +43,9 @@ c.LimitOutput.max_lines = 1000
 # Feedback: each test's result and message, never the hidden tests' source.
 c.GenerateFeedback.preprocessors = [GetGrades, HideTestSource, CSSHTMLHeaderPreprocessor]
 c.HTMLExporter.sanitize_html = True
+
+# `nbgrader zip_collect` (make collect ZIP=...): LMS file names <student>_[late_][<ids>_]<notebook>
+c.FileNameCollectorPlugin.named_regexp = FILENAME
 
 # `nbgrader export` (make grades): one row per submission: student, chapter, score, max_score.
 c.ExportApp.plugin_class = "grader.export.ScoreCsvExport"

@@ -59,6 +59,5 @@ def collect_zip(zip_path: str, chapter: str | None = None, root: Path | None = N
     archive = root / "downloaded" / chapter / "archive"
     archive.mkdir(parents=True, exist_ok=True)
     shutil.copy(zip_path, archive / zip_path.name)
-    r = nbgrader("zip_collect", chapter, "--force",
-                 f"--FileNameCollector.named_regexp={FILENAME}", root=root)
+    r = nbgrader("zip_collect", chapter, "--force", root=root)      # regexp: nbgrader_config.py
     return r.returncode

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import filecmp
+import fnmatch
 import os
 import re
 import shutil
@@ -65,7 +66,8 @@ def protected_lines(solutions: Path, kinds=("SOLUTION", "HIDDEN TESTS")) -> tupl
 def find_leaks(course: Path, solutions: Path) -> list[str]:
     secret, _ = protected_lines(solutions)
     problems = []
-    for path in sorted(p for p in course.rglob("*") if p.is_file()):
+    for path in sorted(p for p in course.rglob("*") if p.is_file()
+                       and not any(_ignored(part) for part in p.relative_to(course).parts)):
         try:
             text = path.read_text()
         except UnicodeDecodeError:
@@ -86,21 +88,32 @@ def find_leaks(course: Path, solutions: Path) -> list[str]:
     return problems
 
 
+# what nbgrader leaves out of a release (CourseDirectory.ignore in nbgrader_config.py), and so
+# what may appear in course/ when a student runs a notebook there (make lab)
+IGNORED = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*", "runs", "checkpoint*"]
+
+
+def _ignored(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in IGNORED)
+
+
 def compare_trees(fresh: Path, course: Path) -> list[str]:
     problems = []
 
     def walk(rel: Path):
         a, b = fresh / rel, course / rel
-        cmp = filecmp.dircmp(a, b, ignore=[".ipynb_checkpoints", "__pycache__"])
+        cmp = filecmp.dircmp(a, b, ignore=[])
         for name in cmp.left_only:
             problems.append(f"course/{rel / name} is missing")
         for name in cmp.right_only:
-            problems.append(f"course/{rel / name} should not be there (not generated from solutions/)")
+            if not _ignored(name):           # e.g. runs/ written by running a notebook in course/
+                problems.append(f"course/{rel / name} should not be there (not generated from solutions/)")
         for name in cmp.common_files:
             if (a / name).read_bytes() != (b / name).read_bytes():
                 problems.append(f"course/{rel / name} differs from what solutions/ generates")
         for name in cmp.common_dirs:
-            walk(rel / name)
+            if not _ignored(name):
+                walk(rel / name)
 
     if not course.is_dir():
         return ["course/ does not exist"]
@@ -121,8 +134,11 @@ def validate_stubs(course: Path, chapter_ids: list[str]) -> list[str]:
     problems = []
     for ch in chapter_ids:
         path = course / ch / f"{ch}.ipynb"
-        v = Capturing(invert=True)
-        results = v.validate(str(path))
+        with tempfile.TemporaryDirectory(prefix="validate-") as tmp:   # runs write files: not in course/
+            copy = Path(tmp) / ch
+            shutil.copytree(course / ch, copy, ignore=shutil.ignore_patterns(*IGNORED))
+            v = Capturing(invert=True)
+            results = v.validate(str(copy / f"{ch}.ipynb"))
         for cell in results.get("passed", []):
             problems.append(f"{path}: a test cell passes on the unanswered stub:\n{cell['source'][:300]}")
         for cell in results.get("changed", []) + results.get("type_changed", []):

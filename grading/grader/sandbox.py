@@ -89,14 +89,14 @@ class Limits:
                 f"--fsize={self.fsize}", f"--nofile={self.nofile}", "--core=0", "--"]
 
 
-def bwrap_command(argv: list[str], *, files_dir: str, runtime_dir: str, workdir_name: str,
-                  limits: Limits, uid: int | None) -> list[str]:
+def bwrap_command(argv: list[str], *, files_dir: str, runtime_dir: str, limits: Limits,
+                  uid: int | None) -> list[str]:
     """The full command line: bwrap [namespaces, mounts, env] [setpriv] prlimit argv."""
     cmd = [bwrap_path(), "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
            "--unshare-cgroup-try", "--die-with-parent", "--new-session"]
     if uid is None:                       # not root: an unprivileged user namespace
-        cmd += ["--unshare-user", "--disable-userns"]
-    made = set()
+        cmd += ["--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+    made = {"/tmp"}
 
     def parents(path: str):
         parts = Path(path).parts[1:-1]
@@ -106,6 +106,9 @@ def bwrap_command(argv: list[str], *, files_dir: str, runtime_dir: str, workdir_
                 made.add(p)
                 cmd.extend(["--perms", "0755", "--dir", p])
 
+    # /tmp first: the venv or the library may live under /tmp (a CI checkout), bound on top.
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(limits.tmpfs), "--tmpfs", "/tmp"]
     cmd += ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         p = "/" + name
@@ -120,8 +123,6 @@ def bwrap_command(argv: list[str], *, files_dir: str, runtime_dir: str, workdir_
     for d in _library_dirs():
         parents(d)
         cmd += ["--ro-bind", d, d]
-    cmd += ["--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(limits.tmpfs), "--tmpfs", "/tmp"]
     parents(HOME)
     cmd += ["--perms", "1777", "--size", str(limits.tmpfs), "--tmpfs", HOME]
     parents(SUBMISSION)
@@ -205,7 +206,7 @@ class SandboxKernelManager(AsyncKernelManager):
         limits = Limits(self.memory_limit, self.process_limit, self.cpu_limit,
                         self.file_size_limit, tmpfs=self.tmpfs_size)
         return bwrap_command(argv, files_dir=self._files, runtime_dir=self._runtime,
-                             workdir_name=workdir, limits=limits, uid=self.uid)
+                             limits=limits, uid=self.uid)
 
     async def _async_pre_start_kernel(self, **kw):
         self.cwd = kw.get("cwd")
@@ -256,8 +257,8 @@ def check() -> dict:
         probe = ("import json, os, resource; print(json.dumps({'uid': os.getuid(), "
                  "'root': sorted(os.listdir('/')), 'as': resource.getrlimit(resource.RLIMIT_AS)[0]}))")
         uid = (UID_BASE + os.getpid()) if privileged() else None
-        cmd = bwrap_command([os.path.abspath(sys.executable), "-c", probe], files_dir=files, runtime_dir=run,
-                            workdir_name="check", limits=Limits(), uid=uid)
+        cmd = bwrap_command([os.path.abspath(sys.executable), "-c", probe], files_dir=files,
+                            runtime_dir=run, limits=Limits(), uid=uid)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
         if r.returncode != 0:
             report["error"] = r.stderr.strip()[-2000:]

@@ -65,3 +65,16 @@ def test_committed_samples_are_current(course_copy):
     for (student, chapter), text in built.items():
         assert (samples / student / chapter / f"{chapter}.ipynb").read_text() == text, \
             f"samples/{student}/{chapter} is stale: run `python -m grader make-samples`"
+
+
+def test_files_written_by_running_a_notebook_in_course_are_not_staleness(tmp_path, course_copy):
+    import shutil
+    course = course_copy.parent / "course"
+    other = tmp_path / "other"
+    shutil.copytree(course, other)
+    (other / "2-3_dynamic_graph" / "runs" / "2-3_graph").mkdir(parents=True)
+    (other / "2-3_dynamic_graph" / "runs" / "2-3_graph" / "events.out.tfevents").write_bytes(b"\0\1")
+    (other / CH / ".ipynb_checkpoints").mkdir()
+    assert compare_trees(course, other) == []
+    (other / CH / "extra.txt").write_text("x")
+    assert compare_trees(course, other) == [f"course/{CH}/extra.txt should not be there (not generated from solutions/)"]

@@ -92,7 +92,7 @@ print(json.dumps({
     "no_new_privs": status.split("NoNewPrivs:")[1].split()[0],
     "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
     "found": find(),
-    "write_cwd": can_write("x.txt"), "write_tmp": can_write("/tmp/x"),
+    "write_cwd": can_write("x.txt"), "write_tmp": can_write("/tmp/probe.txt"),
     "write_usr": can_write("/usr/x"), "write_venv": can_write(os.path.join(os.__file__, "..", "x")),
     "write_runtime": can_write(os.path.join(os.path.dirname(glob.glob("/tmp/grader-kernel-*/run/kernel.json")[0]), "x")),
     "net": net(), "hostname": socket.gethostname(),

@@ -82,7 +82,9 @@ class Pristine:
         for name, hook in self.sys_hooks.items():
             setattr(sys, name, hook)
         for cls, saved in self.classes:
-            for key in [k for k in vars(cls) if k not in saved]:
+            # added dunders (a new __eq__, __float__...) go; other additions may be the
+            # library's own lazy bindings and stay
+            for key in [k for k in vars(cls) if k not in saved and k.startswith("__")]:
                 try:
                     delattr(cls, key)
                 except (AttributeError, TypeError):
