@@ -10,7 +10,7 @@ _warnings.filterwarnings("ignore", message=r".*encountered in", category=Runtime
 from . import _dtype  # noqa: E402
 from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,
                      half, int, int8, int16, int32, int64, long, promote_types, result_type,
-                     can_cast, set_default_dtype, short, uint8)
+                     can_cast, set_default_dtype, short, uint8, finfo, iinfo)
 from ._size import Size
 from .backend import device
 from .tensor import Tensor

@@ -13,6 +13,7 @@ __all__ = [
     "dtype", "float16", "float32", "float64", "half", "float", "double", "bfloat16_unsupported",
     "int8", "int16", "int32", "int64", "short", "int", "long", "uint8", "bool",
     "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "can_cast",
+    "finfo", "iinfo",
 ]
 
 _builtin_bool, _builtin_int, _builtin_float = bool, int, float
@@ -152,3 +153,40 @@ def result_type(*operands) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> _builtin_bool:
     """torch.can_cast: False only when the cast lowers the category (float -> int, int -> bool)."""
     return from_._kind <= to._kind
+
+
+class finfo:
+    """Machine limits of a floating dtype, as ``torch.finfo`` (``finfo()``: the default dtype)."""
+
+    def __init__(self, type=None):
+        d = to_dtype(type) if type is not None else _default
+        if not d.is_floating_point:
+            raise TypeError("torch.finfo() requires a floating point input type. Use "
+                            "torch.iinfo to handle 'torch.finfo'")
+        info = np.finfo(d.np)
+        self.bits, self.dtype = info.bits, d.name
+        self.eps, self.max, self.min = _builtin_float(info.eps), _builtin_float(info.max), _builtin_float(info.min)
+        self.tiny = self.smallest_normal = _builtin_float(info.smallest_normal)
+        self.resolution = 10.0 ** -info.precision
+
+    def __repr__(self):
+        return (f"finfo(resolution={self.resolution:g}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.smallest_normal:g}, "
+                f"tiny={self.tiny:g}, dtype={self.dtype})")
+
+
+class iinfo:
+    """Limits of an integer dtype, as ``torch.iinfo``."""
+
+    def __init__(self, type):
+        d = to_dtype(type)
+        if d.is_floating_point:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        info = np.iinfo(d.np) if d is not bool else np.iinfo(np.uint8)
+        self.bits, self.dtype = info.bits, d.name
+        self.max, self.min = _builtin_int(info.max), _builtin_int(info.min)
+
+    def __repr__(self):
+        return (f"iinfo(min={_builtin_float(self.min):g}, max={_builtin_float(self.max):g}, "
+                f"dtype={self.dtype})")

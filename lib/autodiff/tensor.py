@@ -124,6 +124,13 @@ class Tensor:
         st = tuple(st)
         return st if dim is None else st[self._wrap_dim(dim)]
 
+    def storage_offset(self) -> int:
+        """Where this tensor starts in its storage, in elements (a view may start inside)."""
+        root = self._data
+        while root.base is not None and hasattr(root.base, "strides"):
+            root = root.base
+        return (self.data_ptr() - _pointer(root)) // self._data.itemsize
+
     def is_contiguous(self, memory_format=None) -> bool:
         return bool(self._data.flags.c_contiguous)
 
@@ -439,6 +446,10 @@ class Tensor:
         new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("_acc", "_hooks")})
         memo[id(self)] = new
         return new
+
+
+def _pointer(arr) -> int:
+    return arr.ctypes.data if isinstance(arr, np.ndarray) else arr.data.ptr
 
 
 def _rebuild_tensor(array, device, requires_grad, cls=Tensor):

@@ -206,3 +206,33 @@ def test_repr_with_grad_fn():
 def test_format():
     assert f"{autodiff.tensor(2.5):.2f}" == "2.50"
     assert f"{autodiff.tensor([1]):}" == "tensor([1])"
+
+
+@pytest.mark.parametrize("name", ["float16", "float32", "float64"])
+def test_finfo_matches_torch(name, torch):
+    ours, theirs = autodiff.finfo(getattr(autodiff, name)), torch.finfo(getattr(torch, name))
+    for field in ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution"):
+        assert getattr(ours, field) == pytest.approx(getattr(theirs, field)), field
+    assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("name", ["uint8", "int8", "int16", "int32", "int64"])
+def test_iinfo_matches_torch(name, torch):
+    ours, theirs = autodiff.iinfo(getattr(autodiff, name)), torch.iinfo(getattr(torch, name))
+    assert (ours.bits, ours.min, ours.max) == (theirs.bits, theirs.min, theirs.max)
+    assert repr(ours) == repr(theirs)
+
+
+def test_finfo_and_iinfo_refuse_the_other_kind():
+    with pytest.raises(TypeError):
+        autodiff.finfo(autodiff.int32)
+    with pytest.raises(TypeError):
+        autodiff.iinfo(autodiff.float32)
+    assert autodiff.finfo().dtype == "float32"
+
+
+def test_storage_offset_of_views():
+    base = autodiff.arange(10.0)
+    assert base.storage_offset() == 0
+    assert base[2:].view(2, 4)[1].storage_offset() == 6
+    assert autodiff.arange(6.0).view(2, 3).t()[1].storage_offset() == 1
