@@ -329,3 +329,13 @@ def test_no_numpy_floating_point_warnings():
     done = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0 and "Warning" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("op", ["relu", "tanh", "sigmoid"])
+def test_double_backward_node_names_match_torch(op, torch):
+    names = []
+    for lib in (autodiff, torch):
+        x = lib.tensor([-1.0, 0.5, 2.0], dtype=lib.float64, requires_grad=True)
+        g, = lib.autograd.grad(getattr(x, op)().sum(), x, create_graph=True)
+        names.append(g.grad_fn.name())
+    assert names[0] == names[1]

@@ -348,7 +348,24 @@ class Relu(_Unary):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * (ctx.output > 0).to(grad.dtype)
+        return ReluGrad.apply(grad, ctx.output)
+
+
+class ReluGrad(Function):
+    """``grad`` where the output ``y`` was positive, else 0, as one op (torch's
+    ``threshold_backward``); its own gradient passes ``gg`` through the same mask."""
+    grad_name = "ThresholdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, y):
+        ctx.save_for_backward(y)
+        g = grad._data
+        return g * (y._data > 0).astype(g.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        y, = ctx.saved_tensors
+        return ReluGrad.apply(gg, y), None
 
 
 class Reciprocal(_Unary):
