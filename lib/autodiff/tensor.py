@@ -22,7 +22,6 @@ from . import _dtype as D
 from ._size import Size
 from .autograd import engine
 from .autograd.function import _TENSOR_TYPES, AccumulateGrad
-from .autograd.grad_mode import STATE
 from .backend import CPU, device as Device, device_of, to_device, to_numpy
 
 __all__ = ["Tensor"]

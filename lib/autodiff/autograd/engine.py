@@ -39,7 +39,7 @@ def _make_root_grads(outputs, grad_outputs, create_graph):
     Tensor = _tensor_cls()
     grads = list(_as_tuple(grad_outputs)) if grad_outputs is not None else [None] * len(outputs)
     if len(grads) != len(outputs):
-        raise RuntimeError(f"grad can be implicitly created only for scalar outputs"
+        raise RuntimeError("grad can be implicitly created only for scalar outputs"
                            if not grads else
                            f"Mismatch in number of outputs and gradients: got {len(outputs)} "
                            f"tensors and {len(grads)} gradients")
@@ -119,7 +119,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         capture = {}
         for i, t in enumerate(inputs):
             if not t.requires_grad:
-                raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture[_root_node(t)] = i
 
     root_nodes = list(dict.fromkeys(n for n, _ in roots))
@@ -345,8 +345,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     Nothing is accumulated into ``.grad``. With ``create_graph=True`` the results are part of a
     graph and can be differentiated again.
     """
-    Tensor = _tensor_cls()
-    single = isinstance(inputs, Tensor)
     inputs = _as_tuple(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads

@@ -14,7 +14,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import check_same_device, norm_dim, xp_of
 from .broadcasting import *  # noqa: F401,F403
-from .broadcasting import __all__ as _broadcasting_all
+from .broadcasting import __all__ as _broadcasting_all, meshgrid
 from .inplace import copy_into_out, record_view
 from .rearranging import *  # noqa: F401,F403  (flip, roll, repeat, tril, diag, unfold, ...)
 from .rearranging import _zeros
