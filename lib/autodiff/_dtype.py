@@ -144,7 +144,7 @@ def result_type(*operands) -> dtype:
             scalar_kind = max(scalar_kind, _category_of_scalar(x))
     out = dims
     if zero is not None and (out is None or zero._kind > out._kind):
-        out = zero if out is None else (zero if zero._kind > out._kind else out)
+        out = zero
     if scalar_kind >= 0 and (out is None or scalar_kind > out._kind):
         out = (bool, int64, _default)[scalar_kind]
     return out

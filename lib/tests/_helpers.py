@@ -155,3 +155,16 @@ def cpu_vs_simulated_cuda(fn, *shapes):
             results.append([y.detach().cpu().numpy()] + [t.grad.cpu().numpy() for t in ts])
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def assert_raises(fn, exc, message):
+    """``fn()`` raises ``exc`` whose text contains ``message``."""
+    import pytest
+    with pytest.raises(exc) as info:
+        fn()
+    assert message in str(info.value)
+
+
+def in_torch(fn, torch):
+    """The same lambda with ``autodiff`` and ``F`` bound to torch and torch.nn.functional."""
+    return type(fn)(fn.__code__, {**fn.__globals__, "F": torch.nn.functional, "autodiff": torch})

@@ -181,7 +181,8 @@ def _module_inputs(m, specs, rng):
         elif spec == "labels":
             out.append(_Y(m))
         else:
-            (shape, kind), data = spec, rng.uniform(0.1, 0.9, spec[0])
+            shape, kind = spec
+            data = rng.uniform(0.1, 0.9, shape)
             out.append(m.tensor(data if kind == "prob" else data * 4 - 2, requires_grad=True))
     return out
 

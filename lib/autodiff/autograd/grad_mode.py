@@ -72,10 +72,10 @@ class no_grad(_GradModeContext):
     mode = False
 
     def __init__(self, orig_func=None):
-        # torch allows both ``@no_grad`` and ``@no_grad()``
-        self._orig = orig_func
+        pass        # the argument is handled by __new__
 
     def __new__(cls, orig_func=None):
+        # torch allows both ``@no_grad`` (decorating directly) and ``@no_grad()``
         self = super().__new__(cls)
         if orig_func is not None and callable(orig_func):
             self.__init__()

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ._util import norm_dim, xp_of
-from .inplace import record_view
+from .inplace import _check_leaf, record_view
 
 __all__ = ["view", "reshape", "expand", "expand_as", "broadcast_to", "transpose", "t", "permute",
            "squeeze", "unsqueeze", "flatten", "unflatten", "movedim", "swapaxes", "view_as",
@@ -397,7 +397,6 @@ def unsqueeze(input, dim):
 # ---- in-place view ops: the tensor itself takes the new shape --------------------------------
 def _reshape_in_place(name, fn):
     def method(self, *args, **kwargs):
-        from .inplace import _check_leaf
         _check_leaf(self)
         result = fn(self, *args, **kwargs)
         self._data = result._data              # a view of the same storage
