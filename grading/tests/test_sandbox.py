@@ -15,7 +15,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.execute import SandboxExecute
-from grader.sandbox import check, privileged
+from grader.sandbox import _library_dirs, check, privileged
 
 def run(cells, workdir: Path, timeout=10, **kw):
     """Execute code cells (str, or (str, True) for a graded test cell); return (nb, executor)."""
@@ -111,8 +111,11 @@ def test_what_the_kernel_sees_and_may_do(workdir):
     assert seen["files"] == ["data.csv"]
     # nothing of the grader: no gradebook, no solutions, no notebooks, no other students
     assert seen["found"] == [], seen["found"]
+    # the system's folders, plus the top of each read-only library folder (wherever the
+    # checkout and its venv live: /work, /tmp, /check, ...), which holds only that path
+    tops = {Path(d).parts[1] for d in _library_dirs()}
     assert set(seen["root"]) <= {"bin", "dev", "etc", "home", "lib", "lib32", "lib64", "libx32",
-                                 "mnt", "opt", "proc", "root", "sbin", "tmp", "usr", "work"}
+                                 "mnt", "opt", "proc", "sbin", "tmp", "usr"} | tops, seen["root"]
     # writes land in its private tmpfs only
     assert seen["write_cwd"] and seen["write_tmp"]
     assert not seen["write_usr"] and not seen["write_venv"]
