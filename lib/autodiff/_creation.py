@@ -19,7 +19,7 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "ful
            "zeros_like", "ones_like", "full_like", "empty_like", "arange", "range", "linspace",
            "logspace", "eye", "legacy_new", "FloatTensor", "DoubleTensor", "HalfTensor",
            "IntTensor", "LongTensor", "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor",
-           "scalar_tensor"]
+           "scalar_tensor", "with_out"]
 
 
 def _device(device):
@@ -32,6 +32,32 @@ def _device(device):
         return Device("cuda", device)
     d = Device(device)
     return Device("cuda", 0) if d.type == "cuda" and d.index is None else d
+
+
+def with_out(fn):
+    """torch's ``out=`` for factory functions: the result is written into ``out`` (resized if
+    needed), whose dtype and device are the defaults; an explicit ``dtype`` must agree with it."""
+    import functools
+
+    @functools.wraps(fn)
+    def factory(*args, out=None, **kwargs):
+        if out is None:
+            return fn(*args, **kwargs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{fn.__name__}(): argument 'out' must be Tensor, not {type(out).__name__}")
+        dtype = kwargs.get("dtype")
+        if dtype is not None and D.to_dtype(dtype) != out.dtype:
+            from .ops._linalg_util import TYPE_NAMES
+            raise RuntimeError(f"dtype {TYPE_NAMES[D.to_dtype(dtype).name]} does not match dtype "
+                               f"of out parameter ({TYPE_NAMES[out.dtype.name]})")
+        kwargs["dtype"] = out.dtype
+        kwargs.setdefault("device", out.device)
+        if kwargs.pop("requires_grad", False) or out.requires_grad:
+            raise RuntimeError(f"aten::{fn.__name__}(): functions with out=... arguments don't support "
+                               "automatic differentiation, but one of the arguments requires grad.")
+        from .ops.inplace import copy_into_out
+        return copy_into_out(out, fn(*args, **kwargs))
+    return factory
 
 
 def _on(arr, device):
@@ -182,22 +208,26 @@ def _filled(fill, size, dtype, device, requires_grad):
     return Tensor._make(arr)._set_rg(requires_grad)
 
 
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@with_out
+def zeros(*size, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of zeros of the given size."""
     return _filled(0, _size(size), dtype, device, requires_grad)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+@with_out
+def ones(*size, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of ones of the given size."""
     return _filled(1, _size(size), dtype, device, requires_grad)
 
 
-def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+@with_out
+def empty(*size, dtype=None, layout=None, device=None, requires_grad=False,
           memory_format=None, pin_memory=False):
     """An 'uninitialised' tensor. Here it holds zeros, so notebooks stay reproducible."""
     return _filled(0, _size(size), dtype, device, requires_grad)
 
 
+@with_out
 def full(size, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False):
     """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value)."""
     if dtype is None:
@@ -232,7 +262,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 
 # ---- ranges -------------------------------------------------------------------------------------
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+@with_out
+def arange(start=0, end=None, step=1, *, dtype=None, layout=None, device=None,
            requires_grad=False):
     """Values from ``start`` up to (not including) ``end``; int64 unless a bound is a float."""
     if end is None:
@@ -264,7 +295,8 @@ def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=F
                   device=device, requires_grad=requires_grad)
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+@with_out
+def linspace(start, end, steps, *, dtype=None, layout=None, device=None,
              requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
@@ -273,6 +305,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         requires_grad)
 
 
+@with_out
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """``steps`` values ``base ** x`` for ``x`` evenly spaced from ``start`` to ``end``."""
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()
@@ -281,6 +314,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
         dt.np))._set_rg(requires_grad)
 
 
+@with_out
 def eye(n, m=None, *, dtype=None, layout=None, device=None, requires_grad=False):
     """The ``n x m`` identity matrix (square when ``m`` is None)."""
     dt = D.to_dtype(dtype) if dtype is not None else D.get_default_dtype()

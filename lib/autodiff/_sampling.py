@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype as D
-from ._creation import _device, _on, _size
+from ._creation import _device, _on, _size, with_out
 from ._random import _gen_for
 from .backend import to_numpy
 from .tensor import Tensor
@@ -25,13 +25,15 @@ def _random(kind, size, generator, dtype, device, requires_grad, **kw):
     return Tensor._make(arr)._set_rg(requires_grad)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+@with_out
+def rand(*size, generator=None, dtype=None, layout=None, device=None,
          requires_grad=False):
     """Uniform samples from [0, 1) drawn from autodiff's generator (see ``manual_seed``)."""
     return _random("uniform", _size(size), generator, dtype, device, requires_grad)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+@with_out
+def randn(*size, generator=None, dtype=None, layout=None, device=None,
           requires_grad=False):
     """Standard normal samples drawn from autodiff's generator (see ``manual_seed``)."""
     return _random("normal", _size(size), generator, dtype, device, requires_grad)
@@ -53,6 +55,7 @@ def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
                  device=device or input.device, requires_grad=requires_grad)
 
 
+@with_out
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
     """Integers in ``[low, high)``; ``randint(high, size)`` and ``randint(low, high, size)``."""
@@ -82,6 +85,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=
                    requires_grad=requires_grad)
 
 
+@with_out
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
     """A random permutation of ``0, ..., n - 1`` (int64 by default)."""
     device = _device(device)
@@ -90,6 +94,7 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False)
     return Tensor._make(arr)._set_rg(requires_grad)
 
 
+@with_out
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
     """Normal samples; ``mean`` and ``std`` may be tensors (elementwise) or numbers."""

@@ -186,6 +186,11 @@ class Tensor:
         return self
 
     @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's storage has seen (shared with its views)."""
+        return self._vc[0]
+
+    @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 

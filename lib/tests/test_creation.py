@@ -193,6 +193,62 @@ def test_logspace_and_eye(torch):
     assert autodiff.eye(2, dtype=autodiff.int64).dtype is autodiff.int64
 
 
+# ---- out= ----------------------------------------------------------------------------------------
+OUT_CASES = [
+    ("zeros", lambda out: autodiff.zeros(2, 3, out=out)),
+    ("ones", lambda out: autodiff.ones((4,), out=out)),
+    ("full", lambda out: autodiff.full((2,), 7, out=out)),
+    ("arange", lambda out: autodiff.arange(1, 7, 2, out=out)),
+    ("linspace", lambda out: autodiff.linspace(0, 1, 5, out=out)),
+    ("eye", lambda out: autodiff.eye(3, out=out)),
+]
+
+
+@pytest.mark.parametrize("out_dtype", ["int64", "float64"])
+@pytest.mark.parametrize("name, make", OUT_CASES, ids=[c[0] for c in OUT_CASES])
+def test_factories_write_into_out_like_torch(name, make, out_dtype, torch):
+    from _helpers import in_torch
+    out = autodiff.empty(0, dtype=getattr(autodiff, out_dtype))
+    version = out._version
+    got = make(out)
+    t_out = torch.empty(0, dtype=getattr(torch, out_dtype))
+    expected = in_torch(make, torch)(t_out)
+    assert got is out and out._version > version
+    assert got.dtype.name == out_dtype and got.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("make, dtype", [
+    (lambda out, **kw: autodiff.rand(3, out=out, **kw), autodiff.float64),
+    (lambda out, **kw: autodiff.randn(2, 2, out=out, **kw), autodiff.float64),
+    (lambda out, **kw: autodiff.normal(0.0, 1.0, (3,), out=out, **kw), autodiff.float64),
+    (lambda out, **kw: autodiff.randint(0, 5, (4,), out=out, **kw), autodiff.int32),
+    (lambda out, **kw: autodiff.randperm(5, out=out, **kw), autodiff.int32),
+])
+def test_random_factories_write_into_out(make, dtype):
+    out = autodiff.zeros(0, dtype=dtype)
+    autodiff.manual_seed(0)
+    got = make(out)
+    autodiff.manual_seed(0)
+    fresh = make(None, dtype=dtype)
+    assert got is out and got.dtype is dtype and got.shape == fresh.shape
+    assert got.tolist() == fresh.tolist()
+
+
+def test_out_errors_match_torch(torch):
+    from _helpers import assert_raises, in_torch
+    cases = [
+        (lambda: autodiff.zeros(2, out=autodiff.empty(0, dtype=autodiff.float64),
+                                dtype=autodiff.float32),
+         RuntimeError, "dtype Float does not match dtype of out parameter (Double)"),
+        (lambda: autodiff.ones(2, out=autodiff.empty(0, requires_grad=True)),
+         RuntimeError, "functions with out=... arguments don't support automatic differentiation"),
+        (lambda: autodiff.zeros(2, out=[0.0, 0.0]), TypeError, "argument 'out' must be Tensor"),
+    ]
+    for fn, exc, message in cases:
+        assert_raises(fn, exc, message)
+        assert_raises(in_torch(fn, torch), exc, message)
+
+
 # ---- random numbers -----------------------------------------------------------------------------
 def _draw_all():
     return [autodiff.rand(3, 2), autodiff.randn(4), autodiff.randint(0, 10, (5,)),
