@@ -452,11 +452,7 @@ MIXED = [
 ]
 
 
-_LENIENT = {"embedding": "ops/embedding.py looks CPU indices up in a CUDA weight (torch raises)"}
-
-
-@pytest.mark.parametrize("fn", [pytest.param(fn, id=name, marks=[pytest.mark.xfail(
-    strict=True, reason=_LENIENT[name])] if name in _LENIENT else []) for name, fn in MIXED])
+@pytest.mark.parametrize("fn", [pytest.param(fn, id=name) for name, fn in MIXED])
 def test_operands_on_different_devices_raise(dev, fn):
     g = autodiff.randn(3, 3, device=dev)
     c = autodiff.randn(3, 3)
@@ -688,8 +684,6 @@ def test_init_functions_fill_device_tensors(dev):
     assert nn.init.dirac_(c) is c and c.is_cuda
 
 
-@pytest.mark.xfail(strict=True, reason="nn/init.py sparse_ indexes a host array with the "
-                   "device generator's permutation")
 def test_sparse_init_fills_device_tensors(dev):
     w = autodiff.empty(4, 6, device=dev)
     assert nn.init.sparse_(w, 0.5) is w and (w == 0).sum().item() == 12

@@ -207,5 +207,5 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     values = std * to_numpy(g.sample("normal", (rows, cols), np.float64))
     n_zeros = int(math.ceil(sparsity * rows))
     for c in range(cols):
-        values[g.permutation(rows)[:n_zeros], c] = 0
+        values[to_numpy(g.permutation(rows))[:n_zeros], c] = 0
     return _fill(tensor, values)

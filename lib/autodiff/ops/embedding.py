@@ -94,6 +94,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
                            f"following scalar types: Long, Int; but got {input.type()} instead "
                            "(while checking arguments for embedding)")
+    if input.device != weight.device:       # numpy indices would look up a CuPy weight
+        raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                           f"devices, {weight.device} and {input.device}!")
     n = weight.shape[0]
     if padding_idx is not None:
         if not -n <= padding_idx < n:
