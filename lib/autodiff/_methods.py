@@ -69,6 +69,7 @@ def _bind_operators():
     T.__matmul__ = _binary(lambda a, b: ops.linalg.matmul(a, b))
     T.__rmatmul__ = _binary(lambda a, b: ops.linalg.matmul(a, b), reflected=True)
     T.__neg__ = U.neg
+    T.polygamma = U._polygamma_method
     T.__pos__ = U.positive
     T.__abs__ = U.abs
     T.__invert__ = lambda self: C.logical_not(self) if self._data.dtype == bool else C.bitwise_not(self)

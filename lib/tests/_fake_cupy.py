@@ -403,9 +403,14 @@ def _scatter_add(a, slices, value):
     np.add.at(a._a, _index(slices), _unwrap(value))
 
 
-def _erf(x):
-    from scipy.special import erf
-    return _wrap(erf(_unwrap(x)))
+class _Special:
+    """``cupyx.scipy.special``: scipy.special's functions taking and returning device arrays."""
+
+    def __getattr__(self, name):
+        import scipy.special
+        f = getattr(scipy.special, name)
+        return lambda *args: _wrap(f(*(_unwrap(a) if isinstance(a, (FakeArray, np.ndarray))
+                                       else a for a in args)))
 
 
 def make_modules(device_count=1):
@@ -423,7 +428,7 @@ def make_modules(device_count=1):
         asnumpy=lambda a: a.get() if isinstance(a, FakeArray) else np.asarray(a),
         get_default_memory_pool=_MemoryPool, get_default_pinned_memory_pool=_MemoryPool,
         __version__="14.0.0-fake")
-    special = types.SimpleNamespace(erf=_erf)
+    special = _Special()
     cupyx = types.ModuleType("cupyx")
     cupyx.scatter_add = _scatter_add
     cupyx.scipy = types.SimpleNamespace(special=special)

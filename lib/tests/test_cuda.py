@@ -195,6 +195,12 @@ OPS = [
     ("mul-div-pow", lambda a, b: a * b / (b.abs() + 1) ** 1.5, _f(3, 4), _f(3, 1)),
     ("unary", lambda a: a.exp() + a.abs().log1p() + a.tanh() + a.sigmoid() + a.sin()
      + (a * a + 1).sqrt() + a.erf() + F.gelu(a), _f(2, 5)),
+    ("special", lambda a, b: a.erfc() + (a * 0.4).erfinv() + a.lgamma() + b.digamma()
+     + b.polygamma(1) + a.sinc() + autodiff.xlogy(b, b) + (b * 0.2).logit(0.05) + a.deg2rad(),
+     _f(2, 5), _pos(2, 5)),
+    ("binary-named", lambda a, b: autodiff.fmax(a, b) + autodiff.fmin(a, b) + a.hypot(b)
+     + a.lerp(b, 0.3) + a.lerp(b, b.sigmoid()) + a.copysign(b) + a.nan_to_num()
+     + autodiff.dist(a, b, 3), _f(3, 4), _f(4)),
     ("where-clamp", lambda a, b: autodiff.where(a > 0, a, b * 2).clamp(-1.0, 1.5), _f(3, 4),
      _f(3, 4)),
     ("max-min", lambda a, b: autodiff.maximum(a, b) + 2 * autodiff.minimum(a, b), _f(5), _f(5)),

@@ -12,7 +12,8 @@ _OTHER = np.array([[1.5, -1.2, 2.0], [1.1, -1.7, 1.3]])
 
 # extra arguments of the in-place methods that need some
 ARGS = {"clamp": (0.4, 0.8), "clip": (0.4, 0.8), "clamp_min": (0.5,), "clamp_max": (0.5,),
-        "pow": (2,), "lerp": ("other", 0.3), "fmod": (0.25,), "remainder": ("other",)}
+        "pow": (2,), "lerp": ("other", 0.3), "fmod": (0.25,), "remainder": ("other",),
+        "xlogy": (2.5,)}
 
 
 def _args(m, name, other):

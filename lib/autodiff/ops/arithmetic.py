@@ -9,11 +9,13 @@ from __future__ import annotations
 from .. import _dtype as D
 from ..autograd.function import Function
 from ..tensor import Tensor
+from ._linalg_util import C_NAMES, TYPE_NAMES
 from ._util import is_tensor, promote, xp_of
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
            "floor_divide", "pow", "maximum", "minimum", "fmod", "remainder", "fmax", "fmin",
-           "atan2", "arctan2", "lerp", "hypot"]
+           "atan2", "arctan2", "lerp", "hypot", "copysign"]
+
 
 
 class Add(Function):
@@ -300,6 +302,110 @@ class Atan2(Function):
         return grad * b / denom, -grad * a / denom
 
 
+class Fmax(Function):
+    """maximum where a NaN loses to a number; the gradient goes to the one taken (``a`` on a
+    tie, as in torch)."""
+    grad_name = "FmaxBackward0"
+    pick = staticmethod(lambda xp: xp.fmax)
+    first = staticmethod(lambda a, b: a >= b)
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        x, y = promote(a, b)
+        ctx.save_for_backward(a, b)
+        return cls.pick(xp_of(x))(x, y)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        a, b = ctx.saved_tensors
+        took_a = (cls.first(a, b) | b.isnan()).to(grad.dtype)
+        return grad * took_a, grad * (1 - took_a)
+
+
+class Fmin(Fmax):
+    grad_name = "FminBackward0"
+    pick = staticmethod(lambda xp: xp.fmin)
+    first = staticmethod(lambda a, b: a <= b)
+
+
+class Hypot(Function):
+    grad_name = "HypotBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y = promote(a, b)
+        ctx.save_for_backward(a, b)
+        return xp_of(x).hypot(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        scale = grad / ctx.output
+        return a * scale, b * scale
+
+
+def _lerp(xp, x, y, w):
+    """torch's formula: from ``x`` for small weights, from ``y`` for large ones (exact ends)."""
+    return xp.where(xp.abs(w) < 0.5, x + w * (y - x), y - (y - x) * (1 - w))
+
+
+class Lerp(Function):
+    """``a + w (b - a)`` with a number ``w``."""
+    grad_name = "LerpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        x, y = a._data, b._data
+        ctx.w = w
+        return _lerp(xp_of(x), x, y, w).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (1 - ctx.w), grad * ctx.w, None
+
+
+class LerpTensor(Function):
+    """``a + w (b - a)`` with a tensor ``w``: the weight gets the gradient ``b - a``."""
+    grad_name = "LerpBackward1"
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(a, b, w)
+        x, y = a._data, b._data
+        return _lerp(xp_of(x), x, y, w._data).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, w = ctx.saved_tensors
+        return grad * (1 - w), grad * w, grad * (b - a)
+
+
+class Copysign(Function):
+    """``|a|`` with the sign of ``b``: the gradient is ``grad * sign agreement``, 0 at a == 0;
+    none flows to ``b``."""
+    grad_name = "CopysignBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y = promote(a, b)
+        if x.dtype.kind != "f":
+            x = x.astype(D.get_default_dtype().np)
+        ctx.save_for_backward(a)
+        return xp_of(x).copysign(x, y).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        ratio = (ctx.output / a).masked_fill(a == 0, 0.0)
+        return grad * ratio, (grad * 0 if ctx.needs_input_grad[1] else None)
+
+
+class CopysignScalar(Copysign):
+    grad_name = "CopysignBackward1"
+
+
 # ---- the functions users call -------------------------------------------------------------------
 def _tensor_first(a, b, name):
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
@@ -385,15 +491,22 @@ def minimum(input, other, *, out=None):
     return _out(Minimum.apply(input, other), out)
 
 
+def _two_tensors(name, input, other):
+    if not is_tensor(other):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(other).__name__}")
+
+
 def fmax(input, other, *, out=None):
     """Like maximum, but a NaN loses against a number."""
-    x, y = input.where(~input.isnan(), other), other.where(~other.isnan(), input)
-    return maximum(x, y, out=out)
+    _two_tensors("fmax", input, other)
+    return _out(Fmax.apply(input, other), out)
 
 
 def fmin(input, other, *, out=None):
-    x, y = input.where(~input.isnan(), other), other.where(~other.isnan(), input)
-    return minimum(x, y, out=out)
+    """Like minimum, but a NaN loses against a number."""
+    _two_tensors("fmin", input, other)
+    return _out(Fmin.apply(input, other), out)
 
 
 def fmod(input, other, *, out=None):
@@ -417,12 +530,33 @@ arctan2 = atan2
 
 
 def hypot(input, other, *, out=None):
-    return _out((input * input + other * other).sqrt(), out)
+    """``sqrt(input**2 + other**2)`` without overflow in the squares."""
+    _two_tensors("hypot", input, other)
+    if D.result_type(input, other).is_floating_point is False:
+        raise NotImplementedError(f'"hypot_cpu" not implemented for '
+                                  f"'{TYPE_NAMES[D.result_type(input, other).name]}'")
+    return _out(Hypot.apply(input, other), out)
 
 
 def lerp(input, end, weight, *, out=None):
-    """``input + weight * (end - input)``."""
-    return _out(input + weight * (end - input), out)
+    """``input + weight * (end - input)``; ``weight`` a number or a tensor."""
+    tensors = [("end", end)] + ([("weight", weight)] if is_tensor(weight) else [])
+    for what, t in tensors:
+        if t.dtype != input.dtype:
+            raise RuntimeError(f"expected dtype {C_NAMES[input.dtype.name]} for `{what}` but got "
+                               f"dtype {C_NAMES[t.dtype.name]}")
+    if not input.is_floating_point():
+        kernel = "lerp_kernel_tensor" if is_tensor(weight) else "lerp_kernel_scalar"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{TYPE_NAMES[input.dtype.name]}'")
+    if is_tensor(weight):
+        return _out(LerpTensor.apply(input, end, weight), out)
+    return _out(Lerp.apply(input, end, weight), out)
+
+
+def copysign(input, other, *, out=None):
+    """The magnitude of ``input`` with the sign of ``other`` (a tensor or a number)."""
+    return _out((Copysign if is_tensor(other) else CopysignScalar).apply(input, other), out)
 
 
 def _out(result: Tensor, out):
@@ -433,5 +567,5 @@ def _out(result: Tensor, out):
     return copy_into_out(out, result)
 
 
-__methods__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "pow", "maximum", "minimum", "fmod", "remainder", "fmax", "fmin", "atan2", "arctan2", "lerp", "hypot", "rsub"]
-__inplace__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "pow", "fmod", "remainder", "atan2", "lerp", "hypot"]
+__methods__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "pow", "maximum", "minimum", "fmod", "remainder", "fmax", "fmin", "atan2", "arctan2", "lerp", "hypot", "rsub", "copysign"]
+__inplace__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide", "pow", "fmod", "remainder", "atan2", "lerp", "hypot", "copysign"]

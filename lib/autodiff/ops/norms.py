@@ -17,12 +17,12 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from ._linalg_util import TYPE_NAMES, check_matrix, tolerances
 from ._reduce import even_split, quiet, reduce_dims, unreduce
-from ._util import norm_dim, norm_dims, xp_of
+from ._util import norm_dim, norm_dims, promote, xp_of
 from .arithmetic import _out
 from .factorizations import svdvals
 from .indexing import where
 
-__all__ = ["vector_norm", "matrix_norm", "linalg_norm", "matrix_rank", "cond"]
+__all__ = ["vector_norm", "matrix_norm", "linalg_norm", "matrix_rank", "cond", "dist"]
 
 _INF = math.inf
 
@@ -35,45 +35,82 @@ class VectorNorm(Function):
 
     @staticmethod
     def forward(ctx, a, p, dims, keepdim):
-        x = a._data
-        xp = xp_of(x)
         ctx.save_for_backward(a)
-        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
-        absx = xp.abs(x)
-        if math.isinf(p):
-            reduce = absx.max if p > 0 else absx.min
-            if ctx.needs_input_grad[0]:
-                ctx.weights = even_split(absx, reduce(axis=dims, keepdims=True), dims, False)
-            return reduce(axis=dims, keepdims=keepdim)
-        if p == 0:
-            return (x != 0).sum(axis=dims, keepdims=keepdim, dtype=x.dtype)
-        if p == 1:
-            return absx.sum(axis=dims, keepdims=keepdim)
-        if p == 2:
-            return xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
-        with quiet():                                # 0 ** negative p is inf
-            return (absx ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+        return _norm(ctx, a._data, p, dims, keepdim, ctx.needs_input_grad[0])
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        p = ctx.p
-        if p == 0:                                   # piecewise constant: no gradient at all
-            return None, None, None, None
-        grad = unreduce(grad, a.shape, ctx.dims, ctx.keepdim)
-        if math.isinf(p):                            # shared among the ties, like amax
-            return grad * a.sign() * ctx.weights, None, None, None
-        if p == 1:
-            return grad * a.sign(), None, None, None
-        norm = unreduce(ctx.output, a.shape, ctx.dims, ctx.keepdim)
-        zero = norm == 0
-        safe_norm = where(zero, 1.0, norm)          # a zero norm means a zero vector: grad 0
-        if p == 2:
-            return grad * a / safe_norm, None, None, None
-        # d|x|_p / dx = sign(x) |x|^(p-1) / |x|_p^(p-1); taken as 0 where x or the norm is 0
-        abs_pow = where(a == 0, 1.0, a.abs()) ** (p - 1)
-        scale = where(zero, 0.0, grad / safe_norm ** (p - 1))
-        return a.sign() * abs_pow * scale, None, None, None
+        return _norm_grad(ctx, a, grad), None, None, None
+
+
+class Dist(Function):
+    """``torch.dist``: the p-norm of ``a - b`` (all entries), one node as in torch."""
+    grad_name = "DistBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b, p):
+        x, y = promote(a, b)
+        ctx.save_for_backward(a, b)
+        return _norm(ctx, x - y, p, tuple(range(max(x.ndim, y.ndim))), False,
+                     ctx.needs_input_grad[0] or ctx.needs_input_grad[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        g = _norm_grad(ctx, a - b, grad)
+        return g, None if g is None else -g, None
+
+
+def _norm(ctx, x, p, dims, keepdim, needs_grad):
+    """The forward of a p-norm of the array ``x``; keeps on ``ctx`` what its gradient needs."""
+    xp = xp_of(x)
+    ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+    absx = xp.abs(x)
+    if math.isinf(p):
+        reduce = absx.max if p > 0 else absx.min
+        if needs_grad:
+            ctx.weights = even_split(absx, reduce(axis=dims, keepdims=True), dims, False)
+        return reduce(axis=dims, keepdims=keepdim)
+    if p == 0:
+        return (x != 0).sum(axis=dims, keepdims=keepdim, dtype=x.dtype)
+    if p == 1:
+        return absx.sum(axis=dims, keepdims=keepdim)
+    if p == 2:
+        return xp.sqrt((x * x).sum(axis=dims, keepdims=keepdim))
+    with quiet():                                # 0 ** negative p is inf
+        return (absx ** p).sum(axis=dims, keepdims=keepdim) ** (1.0 / p)
+
+
+def _norm_grad(ctx, a, grad):
+    """The gradient of the p-norm of the tensor ``a`` (written with ops: differentiable)."""
+    p = ctx.p
+    if p == 0:                                   # piecewise constant: no gradient at all
+        return None
+    grad = unreduce(grad, a.shape, ctx.dims, ctx.keepdim)
+    if math.isinf(p):                            # shared among the ties, like amax
+        return grad * a.sign() * ctx.weights
+    if p == 1:
+        return grad * a.sign()
+    norm = unreduce(ctx.output, a.shape, ctx.dims, ctx.keepdim)
+    zero = norm == 0
+    safe_norm = where(zero, 1.0, norm)          # a zero norm means a zero vector: grad 0
+    if p == 2:
+        return grad * a / safe_norm
+    # d|x|_p / dx = sign(x) |x|^(p-1) / |x|_p^(p-1); taken as 0 where x or the norm is 0
+    abs_pow = where(a == 0, 1.0, a.abs()) ** (p - 1)
+    scale = where(zero, 0.0, grad / safe_norm ** (p - 1))
+    return a.sign() * abs_pow * scale
+
+
+def dist(input, other, p=2):
+    """The p-norm of ``input - other`` (broadcast), over all entries."""
+    for t in (input, other):
+        if t._data.dtype.kind != "f":
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                               f"as input. Got {TYPE_NAMES[t.dtype.name]}")
+    return Dist.apply(input, other, float(p))
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None, axis=None):

@@ -21,7 +21,7 @@ from ._reduce import Index, flip, quiet, reduce_dims, sum_dtype, type_name, unre
 from .indexing import where
 
 __all__ = ["sum", "mean", "prod", "nansum", "nanmean", "var", "std", "var_mean", "std_mean",
-           "norm", "all", "any", "count_nonzero"]
+           "norm", "dist", "all", "any", "count_nonzero"]
 
 
 def _numel(shape, dims) -> int:
@@ -243,6 +243,12 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     return vector_norm(input, p, dim, keepdim, dtype=dtype, out=out)
 
 
+def dist(input, other, p=2):
+    """The p-norm of ``input - other`` over all (broadcast) entries: ``DistBackward0``."""
+    from .norms import dist
+    return dist(input, other, p)
+
+
 # ---- the functions users call -------------------------------------------------------------------
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     """Sum of all elements, or along ``dim`` (an int or a tuple of ints)."""
@@ -310,8 +316,8 @@ def count_nonzero(input, dim=None, *, axis=None):
     return Tensor._make(xp_of(x).asarray(n))
 
 
-__methods__ = ["sum", "mean", "prod", "nansum", "nanmean", "var", "std", "norm", "all", "any",
-               "count_nonzero"]
+__methods__ = ["sum", "mean", "prod", "nansum", "nanmean", "var", "std", "norm", "dist", "all",
+               "any", "count_nonzero"]
 __inplace__ = []
 
 # the rest of the family

@@ -9,6 +9,7 @@ import math
 
 from .. import _dtype as D
 from ..autograd.function import Function
+from ._reduce import quiet
 from ._util import is_tensor, promote, xp_of
 from .arithmetic import _out
 
@@ -16,7 +17,7 @@ __all__ = ["neg", "abs", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p"
            "rsqrt", "square", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh",
            "tanh", "asinh", "acosh", "atanh", "sigmoid", "relu", "reciprocal", "sign", "floor",
            "ceil", "round", "trunc", "frac", "clamp", "clip", "clamp_min", "clamp_max", "erf",
-           "erfc", "logit",
+           "erfc", "erfinv", "lgamma", "digamma", "polygamma", "sinc", "logit",
            "nan_to_num", "isnan", "isinf", "isfinite", "signbit", "positive", "sgn", "absolute",
            "negative", "arcsin", "arccos", "arctan", "fix", "deg2rad", "rad2deg", "xlogy"]
 
@@ -402,6 +403,203 @@ def _erf(xp, x):
         return vec(x).astype(x.dtype)
 
 
+def _special(xp, name):
+    """``scipy.special.<name>`` (``cupyx.scipy.special.<name>`` for CuPy arrays)."""
+    try:
+        if xp.__name__ == "numpy":
+            import scipy.special as special
+        else:
+            import cupyx.scipy.special as special
+    except ImportError:
+        raise ModuleNotFoundError(f"autodiff's {name} needs SciPy: pip install scipy") from None
+    return getattr(special, name)
+
+
+class Erfc(_Unary):
+    grad_name = "ErfcBackward0"
+    fn = classmethod(lambda cls, xp, x: _special(xp, "erfc")(x).astype(x.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * (-2 / math.sqrt(math.pi)) * (-(a * a)).exp()
+
+
+class Erfinv(_Unary):
+    grad_name = "ErfinvBackward0"
+    save_input, save_output = False, True
+    fn = classmethod(lambda cls, xp, x: _special(xp, "erfinv")(x).astype(x.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (math.sqrt(math.pi) / 2) * (ctx.output * ctx.output).exp()
+
+
+class Lgamma(_Unary):
+    """``log |Gamma(x)|``; its derivative is digamma."""
+    grad_name = "LgammaBackward0"
+    fn = classmethod(lambda cls, xp, x: _special(xp, "gammaln")(x).astype(x.dtype, copy=False))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * digamma(a)
+
+
+class Digamma(_Unary):
+    """``d/dx log Gamma(x)``; its derivative is polygamma(1, x)."""
+    grad_name = "DigammaBackward0"
+
+    @classmethod
+    def fn(cls, xp, x):
+        with quiet():
+            out = _special(xp, "digamma")(x).astype(x.dtype, copy=False)
+        return xp.where(x == 0, -math.inf, out)          # torch: -inf at 0 (scipy: nan)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * polygamma(1, a)
+
+
+class Polygamma(Function):
+    """The n-th derivative of digamma; its derivative is polygamma(n + 1, x)."""
+    grad_name = "PolygammaBackward0"
+
+    @staticmethod
+    def forward(ctx, a, n):
+        ctx.save_for_backward(a)
+        ctx.n = n
+        x = _float(a._data)
+        xp = xp_of(x)
+        if n == 0:
+            return Digamma.fn(xp, x)
+        return _special(xp, "polygamma")(n, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * polygamma(ctx.n + 1, a), None
+
+
+class Sinc(_Unary):
+    """``sin(pi x) / (pi x)``, 1 at 0."""
+    grad_name = "SincBackward0"
+    fn = classmethod(lambda cls, xp, x: xp.sinc(x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        pix = a * math.pi
+        slope = (pix * pix.cos() - pix.sin()) / (pix * a)
+        return grad * slope.masked_fill(a == 0, 0.0)
+
+
+class Logit(Function):
+    """``log(x / (1 - x))``, with x clamped to ``[eps, 1 - eps]`` when ``eps`` is given (the
+    gradient is then 0 outside that range; without eps it is nan outside [0, 1])."""
+    grad_name = "LogitBackward0"
+
+    @staticmethod
+    def forward(ctx, a, eps):
+        ctx.save_for_backward(a)
+        ctx.eps = eps
+        x = _float(a._data)
+        xp = xp_of(x)
+        if eps is not None:
+            x = xp.clip(x, eps, 1 - eps)
+        with quiet():
+            return xp.log(x / (1 - x))
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        g = grad / (a * (1 - a))
+        if ctx.eps is None:
+            return g.masked_fill((a < 0) | (a > 1), math.nan), None
+        return g.masked_fill((a < ctx.eps) | (a > 1 - ctx.eps), 0.0), None
+
+
+class Xlogy(Function):
+    """``x * log(y)``, 0 where x == 0 (unless y is nan)."""
+    grad_name = "XlogyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        rt = D.result_type(a, b)
+        rt = (rt if rt.is_floating_point else D.get_default_dtype()).np
+        x, y = promote(a, b)                     # (checks shapes and devices)
+        xp = xp_of(a._data if is_tensor(a) else b._data)
+        x, y = xp.asarray(x).astype(rt, copy=False), xp.asarray(y).astype(rt, copy=False)
+        ctx.save_for_backward(*(t if is_tensor(t) else None for t in (a, b)))
+        ctx.scalars = tuple(None if is_tensor(t) else t for t in (a, b))
+        with quiet():
+            out = x * xp.log(y)
+        return xp.where((x == 0) & ~xp.isnan(y), 0, out).astype(out.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a = ctx.scalars[0] if a is None else a
+        b = ctx.scalars[1] if b is None else b
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = grad * xlogy((a != 0).to(grad.dtype), b)
+        if ctx.needs_input_grad[1]:
+            gb = grad * a / b
+        return ga, gb
+
+
+class XlogyScalarSelf(Xlogy):
+    grad_name = "XlogyBackward1"
+
+
+class XlogyScalarOther(Xlogy):
+    grad_name = "XlogyBackward2"
+
+
+class _Scale(_Unary):
+    """Multiplication by a constant (deg2rad, rad2deg), as its own node."""
+    save_input = False
+    factor = 1.0
+
+    @classmethod
+    def fn(cls, xp, x):
+        return x * x.dtype.type(cls.factor)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        return grad * cls.factor
+
+
+class Deg2rad(_Scale):
+    grad_name = "Deg2RadBackward0"
+    factor = math.pi / 180
+
+
+class Rad2deg(_Scale):
+    grad_name = "Rad2DegBackward0"
+    factor = 180 / math.pi
+
+
+class NanToNum(Function):
+    """nan, +inf and -inf replaced by numbers; the gradient passes where x was finite."""
+    grad_name = "NanToNumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, nan, posinf, neginf):
+        ctx.save_for_backward(a)
+        x = a._data
+        if x.dtype.kind != "f":
+            return x.copy()
+        return xp_of(x).nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, = ctx.saved_tensors
+        return grad * a.isfinite().to(grad.dtype), None, None, None
+
+
 class _ZeroGrad(_Unary):
     """Piecewise-constant functions: the gradient is zero everywhere it exists."""
     save_input, to_float = False, False
@@ -579,8 +777,25 @@ frac = _unary(Frac)
 erf = _unary(Erf)
 
 
-def erfc(input):
-    return 1 - erf(input)
+erfc = _unary(Erfc)
+erfinv = _unary(Erfinv)
+lgamma = _unary(Lgamma)
+digamma = _unary(Digamma)
+sinc = _unary(Sinc)
+deg2rad = _unary(Deg2rad)
+rad2deg = _unary(Rad2deg)
+
+
+def polygamma(n, input, *, out=None):
+    """The ``n``-th derivative of digamma (``polygamma(0, x)`` is digamma)."""
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    return _out(Polygamma.apply(input, int(n)), out)
+
+
+def _polygamma_method(self, n):
+    """``x.polygamma(n)``: the tensor method takes ``n`` second, as torch's does."""
+    return polygamma(n, self)
 
 
 def round(input, *, decimals=0, out=None):
@@ -630,34 +845,28 @@ def clamp_max(input, max):
     return ClampMax.apply(input, None, max)
 
 
-def logit(input, eps=None):
-    x = input if eps is None else input.clamp(eps, 1 - eps)
-    return (x / (1 - x)).log()
+def logit(input, eps=None, *, out=None):
+    """``log(p / (1 - p))``; with ``eps``, p is clamped to ``[eps, 1 - eps]`` first."""
+    return _out(Logit.apply(input, eps), out)
 
 
-def xlogy(input, other):
-    """``input * log(other)``, defined as 0 where input == 0."""
-    from .indexing import where
-    from ._util import as_tensor_like
-    other = as_tensor_like(other, input)
-    return where(input == 0, input * 0, input * other.log())
+def xlogy(input, other, *, out=None):
+    """``input * log(other)``, defined as 0 where input == 0 (unless other is nan)."""
+    if not is_tensor(input):
+        if not is_tensor(other):
+            raise TypeError(f"xlogy(): argument 'input' must be Tensor, not {type(input).__name__}")
+        return _out(XlogyScalarSelf.apply(input, other), out)
+    return _out((Xlogy if is_tensor(other) else XlogyScalarOther).apply(input, other), out)
 
 
-def deg2rad(input):
-    return input * (math.pi / 180)
-
-
-def rad2deg(input):
-    return input * (180 / math.pi)
-
-
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
-    from .indexing import where
-    x = input
-    info = _finfo(x)
-    x = where(x.isnan(), nan, x)
-    x = where(x == math.inf, info.max if posinf is None else posinf, x)
-    return where(x == -math.inf, info.min if neginf is None else neginf, x)
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """nan -> ``nan``, +inf -> ``posinf`` (the dtype's max by default), -inf -> ``neginf``
+    (its min)."""
+    if input._data.dtype.kind == "f":
+        info = _finfo(input)
+        posinf = info.max if posinf is None else posinf
+        neginf = info.min if neginf is None else neginf
+    return _out(NanToNum.apply(input, nan, posinf, neginf), out)
 
 
 def _finfo(t):
@@ -687,5 +896,5 @@ isfinite = _predicate("isfinite")
 signbit = _predicate("signbit")
 
 
-__methods__ = [n for n in __all__]
-__inplace__ = [n for n in __all__ if n not in ("isnan", "isinf", "isfinite", "signbit", "positive", "nan_to_num", "xlogy")]
+__methods__ = [n for n in __all__ if n != "polygamma"]
+__inplace__ = [n for n in __all__ if n not in ("isnan", "isinf", "isfinite", "signbit", "positive", "polygamma")]
