@@ -238,6 +238,51 @@ def test_grad_fn_and_next_functions():
     assert re.fullmatch(r"<AccumulateGrad object at 0x[0-9a-f]+>", repr(acc_a))
 
 
+F = autodiff.nn.functional
+NEXT_FUNCTIONS = {
+    "add_number": lambda x, w: x + 2, "radd_number": lambda x, w: 2 + x,
+    "mul_number": lambda x, w: x * 2, "sub_number": lambda x, w: x - 2,
+    "div_number": lambda x, w: x / 2, "rsub_number": lambda x, w: 2 - x,
+    "div_floor": lambda x, w: x.div(2, rounding_mode="floor"),
+    "add_alpha": lambda x, w: autodiff.add(x, 2, alpha=3),
+    "add_no_grad": lambda x, w: x + autodiff.ones(3), "mul_int": lambda x, w: x * autodiff.tensor([1, 2, 3]),
+    "rsub_tensors": lambda x, w: autodiff.rsub(x, w),
+    "where_number": lambda x, w: autodiff.where(x > 0, x, 0.0),
+    "where_number_first": lambda x, w: autodiff.where(x > 0, 0.0, x),
+    "where_tensors": lambda x, w: autodiff.where(x > 0, x, w),
+    "clamp_min_tensor": lambda x, w: x.clamp(min=w), "clamp_number": lambda x, w: x.clamp(0, 1),
+    "masked_fill": lambda x, w: x.masked_fill(x > 0, 0.0), "pow_number": lambda x, w: x ** 2,
+    "pow_tensor": lambda x, w: x ** w, "rpow": lambda x, w: 2 ** x,
+    "index_select": lambda x, w: x.index_select(0, autodiff.tensor([0, 1])),
+    "cross_entropy": lambda x, w: F.cross_entropy(x, autodiff.tensor([0, 1]), weight=autodiff.ones(3)),
+    "embedding": lambda x, w: F.embedding(autodiff.tensor([0, 1]), x),
+    "mse_loss": lambda x, w: F.mse_loss(x, autodiff.zeros(2, 3)),
+    "bce_weight": lambda x, w: F.binary_cross_entropy(x.sigmoid(), autodiff.ones(2, 3),
+                                                      weight=autodiff.ones(3)),
+    "bce_logits_weights": lambda x, w: F.binary_cross_entropy_with_logits(
+        x, autodiff.ones(2, 3), weight=autodiff.ones(3), pos_weight=autodiff.ones(3)),
+    "linear_bias": lambda x, w: F.linear(x, x, w[:2]), "cat": lambda x, w: autodiff.cat([x, autodiff.zeros(1, 3)]),
+    "lerp": lambda x, w: autodiff.lerp(x, autodiff.zeros(2, 3), 0.5),
+    "xlogy_number": lambda x, w: autodiff.xlogy(x, 2.0),
+}
+
+
+@pytest.mark.parametrize("name", NEXT_FUNCTIONS)
+def test_next_functions_list_inputs_as_torch_does(name, torch):
+    """Python numbers in operand slots show as (None, 0); indices, targets, weights and
+    conditions (not differentiable) are left out."""
+    from _helpers import in_torch
+
+    def nodes(m, build):
+        x, w = m.ones(2, 3, requires_grad=True), m.ones(3, requires_grad=True)
+        node = build(x, w).grad_fn
+        return node.name(), [None if n is None else n.name().split("::")[-1]
+                             for n, _ in node.next_functions]
+
+    build = NEXT_FUNCTIONS[name]
+    assert nodes(autodiff, build) == nodes(torch, in_torch(build, torch))
+
+
 def test_accumulate_grad_node_is_shared_by_uses_of_a_leaf():
     a = _leaf([1.0])
     n1 = (a * 2).grad_fn.next_functions[0][0]

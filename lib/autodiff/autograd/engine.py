@@ -76,7 +76,7 @@ def _discover(roots):
     seen = set(roots)
     stack = list(roots)
     while stack:
-        for child, _ in stack.pop().next_functions:
+        for child, _ in stack.pop()._next:
             if child is not None and child not in seen:
                 seen.add(child)
                 stack.append(child)
@@ -90,7 +90,7 @@ def _needed(roots, targets, seen):
     """Nodes on some path from a root to a target: only those run for ``autograd.grad``."""
     parents = {}
     for node in seen:
-        for child, _ in node.next_functions:
+        for child, _ in node._next:
             if child is not None:
                 parents.setdefault(child, []).append(node)
     needed = set()
@@ -147,7 +147,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 continue
             input_grads = _run_node(node, grads, capture, results, retain_graph)
             # (zip stops at the last tensor input: results for trailing non-tensors are dropped)
-            for (child, nr), g, meta in zip(node.next_functions, input_grads, node._input_meta):
+            for (child, nr), g, meta in zip(node._next, input_grads, node._input_meta):
                 if g is None or child is None or child not in nodes:
                     continue
                 if g._data.shape != meta[0] or g._data.dtype != meta[1]:
@@ -221,10 +221,10 @@ def _run_node(node, grads, capture, results, retain_graph):
                 results[i] = g
     if len(grads) == 1:
         if grads[0] is None:
-            return (None,) * len(node.next_functions)
+            return (None,) * len(node._next)
     elif any(g is None for g in grads):
         if all(g is None for g in grads):
-            return (None,) * len(node.next_functions)
+            return (None,) * len(node._next)
         if node.materialize_grads:
             grads = _zeros_for_missing(node, grads)
     out = node._forward_cls.backward(node, *grads)      # node.apply, without one more call

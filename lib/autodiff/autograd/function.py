@@ -38,13 +38,29 @@ class Node:
 
     _name = "Node"
     _custom = False
-    next_functions: tuple = ()
+    _next: tuple = ()             # (node, output index) per tensor argument: the engine's edges
+    _tensor_pos = None            # which arguments were tensors, when not simply the first ones
+    _operands = None              # argument positions torch lists in next_functions (see there)
     _n_outputs = 1
     # hooks, created on first registration (class-level None keeps the engine's checks cheap)
     _tensor_hooks = _retain = _pre_hooks = _post_hooks = None
 
     def name(self) -> str:
         return self._name
+
+    @property
+    def next_functions(self) -> tuple:
+        """``(node, output index)`` for each input: the input's ``grad_fn``, its
+        ``AccumulateGrad`` (a leaf that requires grad) or ``(None, 0)`` (no gradient).
+
+        As in torch, an op whose operands may be Python numbers (``x * 2``) lists them too, as
+        ``(None, 0)``, and non-differentiable arguments (``where``'s condition) are left out.
+        """
+        shown = self._operands
+        if shown is None:
+            return self._next
+        edges = dict(zip(self._tensor_pos or range(len(self._next)), self._next))
+        return tuple(edges.get(i, (None, 0)) for i in shown)
 
     def __repr__(self):
         prefix = "autodiff.autograd.function." if self._custom else ""
@@ -219,7 +235,8 @@ class _FunctionMeta(type):
         custom = not cls.__module__.startswith("autodiff.")
         node_name = attrs.get("grad_name") or f"{name}Backward"
         cls._backward_cls = type(node_name, (BackwardCFunction,),
-                                 {"_forward_cls": cls, "_name": node_name, "_custom": custom})
+                                 {"_forward_cls": cls, "_name": node_name, "_custom": custom,
+                                  "_operands": getattr(cls, "_operands", None)})
 
 
 class Function(metaclass=_FunctionMeta):
@@ -309,7 +326,7 @@ def _connect(ctx, cls, args, outs):
             nexts.append((fn, t._output_nr))
         else:
             nexts.append((t._grad_accumulator(), 0))
-    ctx.next_functions = tuple(nexts)
+    ctx._next = tuple(nexts)
     ctx._input_meta = meta
     if last != len(nexts) - 1:           # a non-tensor argument comes before a tensor
         ctx._tensor_pos = [i for i, a in enumerate(args) if type(a) in _TENSOR_TYPES]

@@ -67,7 +67,7 @@ def walk(outputs, names=None, hide=()) -> list:
     def resolve(fn, nr, meta):
         """Look through hidden identity nodes: output ``nr`` of such a node is its input ``nr``."""
         while fn is not None and fn.name() in hide:
-            fn, nr, meta = fn.next_functions[nr] + (fn._input_meta[nr],)
+            fn, nr, meta = fn._next[nr] + (fn._input_meta[nr],)
         return fn, nr, meta
 
     roots = []
@@ -83,7 +83,7 @@ def walk(outputs, names=None, hide=()) -> list:
     stack = [fn for fn, _, _ in roots if fn is not None]
     seen = set(stack)
     while stack:
-        for child, _ in stack.pop().next_functions:
+        for child, _ in stack.pop()._next:
             if child is not None and child not in seen:
                 seen.add(child)
                 stack.append(child)
@@ -114,7 +114,7 @@ def walk(outputs, names=None, hide=()) -> list:
     for fn in ops:
         node = GraphNode("op", fn=fn, meta=fn._output_meta)
         node.inputs = [edge(child, nr, meta)
-                       for (child, nr), meta in zip(fn.next_functions, fn._input_meta)]
+                       for (child, nr), meta in zip(fn._next, fn._input_meta)]
         made[fn] = node
         order.append(node)
     for t, (fn, nr, meta) in zip(outputs, roots):

@@ -20,6 +20,7 @@ __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide",
 
 class Add(Function):
     grad_name = "AddBackward0"
+    _operands = (0, 1)          # a Python-number operand is listed as (None, 0), as in torch
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -34,6 +35,7 @@ class Add(Function):
 
 class Sub(Function):
     grad_name = "SubBackward0"
+    _operands = (0, 1)          # a Python-number operand is listed as (None, 0), as in torch
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
@@ -62,6 +64,23 @@ class Rsub(Function):
         return -grad, None
 
 
+class RsubTensor(Function):
+    """``b - alpha * a`` for two tensors: ``torch.rsub(a, b)``."""
+    grad_name = "RsubBackward0"
+    _operands = (0, 1)
+
+    @staticmethod
+    def forward(ctx, a, b, alpha=1):
+        _no_bool_subtraction(b, a)
+        x, y = promote(a, b)
+        ctx.alpha = alpha
+        return y - x if alpha == 1 else y - alpha * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (-grad if ctx.alpha == 1 else grad * -ctx.alpha), grad, None
+
+
 def _no_bool_subtraction(a, b):
     """torch refuses ``-`` with a bool operand: ``^`` or ``~`` is what was meant."""
     a_bool = a._data.dtype == bool if is_tensor(a) else isinstance(a, bool)
@@ -77,6 +96,7 @@ def _no_bool_subtraction(a, b):
 
 class Mul(Function):
     grad_name = "MulBackward0"
+    _operands = (0, 1)          # a Python-number operand is listed as (None, 0), as in torch
 
     @staticmethod
     def forward(ctx, a, b):
@@ -96,6 +116,7 @@ class Mul(Function):
 
 class Div(Function):
     grad_name = "DivBackward0"
+    _operands = (0, 1)          # a Python-number operand is listed as (None, 0), as in torch
 
     @staticmethod
     def forward(ctx, a, b):
@@ -120,6 +141,7 @@ class Div(Function):
 class RoundingDiv(Function):
     """``div(..., rounding_mode='floor'|'trunc')``: piecewise constant, zero gradient."""
     grad_name = "DivBackward2"
+    _operands = (0, 1)          # a Python-number operand is listed as (None, 0), as in torch
 
     @staticmethod
     def forward(ctx, a, b, mode):
@@ -435,7 +457,7 @@ subtract = sub
 def rsub(input, other, *, alpha=1):
     """``other - alpha * input``."""
     if is_tensor(other):
-        return sub(other, input, alpha=alpha)
+        return RsubTensor.apply(input, other, alpha)
     return Rsub.apply(input * alpha if alpha != 1 else input, other)
 
 

@@ -17,6 +17,7 @@ __all__ = []
 class NllLoss(Function):
     """``-w[t] * input[t]`` per sample, reduced (the mean is weighted by ``w[t]``)."""
     grad_name = "NllLossBackward0"
+    _operands = (0,)            # targets and class weights are not differentiable
 
     @staticmethod
     def forward(ctx, input, target, weight, reduction, ignore_index):

@@ -35,6 +35,7 @@ def _rows_grad(grad, indices, num_rows, padding_idx, scale_by_freq):
 
 class Embedding(Function):
     grad_name = "EmbeddingBackward0"
+    _operands = (1,)            # the indices are not differentiable
 
     @staticmethod
     def forward(ctx, indices, weight, padding_idx, scale_by_freq):

@@ -206,6 +206,7 @@ def index_put_(input, indices, values, accumulate=False):
 
 class Where(Function):
     grad_name = "WhereBackward0"
+    _operands = (1, 2)          # the condition is not differentiable
 
     @staticmethod
     def forward(ctx, cond, a, b):

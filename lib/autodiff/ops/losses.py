@@ -59,6 +59,7 @@ def _const(array, like):
 class _PointwiseLoss(Function):
     """``reduce(f(x, t))`` in one node. Subclasses give ``f`` on arrays and the elementwise
     derivatives ``dx`` (and ``dt``, by default ``-dx``) as tensors."""
+    _operands = (0, 1)          # input and target; weights are not differentiable
 
     kernel = "loss"
 

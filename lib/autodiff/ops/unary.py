@@ -702,6 +702,7 @@ class ClampMax(Clamp):
 
 class ClampTensor(Function):
     grad_name = "ClampBackward0"
+    _operands = (0, 1, 2)       # a missing bound is listed as (None, 0), as in torch
 
     @staticmethod
     def forward(ctx, a, lo, hi):
