@@ -50,6 +50,16 @@ def _commutative(function_cls, *extra):
     return op
 
 
+def _invert(self):
+    """``~x``: logical not of a bool tensor, bitwise not of an integer one."""
+    if self._data.dtype == bool:
+        return C.logical_not(self)
+    if self.is_floating_point():
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return C.bitwise_not(self)
+
+
 def _bind_operators():
     T = Tensor
     T.__add__ = T.__radd__ = _commutative(A.Add, 1)
@@ -72,10 +82,14 @@ def _bind_operators():
     T.polygamma = U._polygamma_method
     T.__pos__ = U.positive
     T.__abs__ = U.abs
-    T.__invert__ = lambda self: C.logical_not(self) if self._data.dtype == bool else C.bitwise_not(self)
+    T.__invert__ = _invert
     T.__and__ = T.__rand__ = _binary(lambda a, b: C.bitwise_and(a, b))
     T.__or__ = T.__ror__ = _binary(lambda a, b: C.bitwise_or(a, b))
     T.__xor__ = T.__rxor__ = _binary(lambda a, b: C.bitwise_xor(a, b))
+    T.__lshift__ = _binary(C.bitwise_left_shift)
+    T.__rlshift__ = _binary(C.bitwise_left_shift, reflected=True)
+    T.__rshift__ = _binary(C.bitwise_right_shift)
+    T.__rrshift__ = _binary(C.bitwise_right_shift, reflected=True)
     T.__eq__ = _binary(C.eq)
     T.__ne__ = _binary(C.ne)
     T.__lt__ = _binary(C.lt)
@@ -89,7 +103,8 @@ def _bind_operators():
                      ("__itruediv__", A.div), ("__ifloordiv__", A.floor_divide),
                      ("__imod__", A.remainder), ("__ipow__", A.pow),
                      ("__iand__", C.bitwise_and), ("__ior__", C.bitwise_or),
-                     ("__ixor__", C.bitwise_xor)):
+                     ("__ixor__", C.bitwise_xor), ("__ilshift__", C.bitwise_left_shift),
+                     ("__irshift__", C.bitwise_right_shift)):
         setattr(T, name, _inplace_op(fn))
     T.copy_ = P.copy_
     T.fill_ = P.fill_

@@ -359,3 +359,53 @@ def test_double_backward_node_names_match_torch(op, torch):
         g, = lib.autograd.grad(getattr(x, op)().sum(), x, create_graph=True)
         names.append(g.grad_fn.name())
     assert names[0] == names[1]
+
+
+# ---- forward-only ops whose printed result must equal torch's (dtype, signed zeros, errors) ----
+SAME_TEXT = [
+    lambda: autodiff.tensor([[1.5, -2.0, 3.0], [-0.0, 4.25, -1.0]]) % 2,      # fmod's -0.0 kept
+    lambda: autodiff.tensor([1.5, -2.0, 3.0]) % -2,
+    lambda: autodiff.remainder(autodiff.tensor([1.5, -2.0]), autodiff.tensor([0.5, -2.0])),
+    lambda: autodiff.tensor([-3, 3]) % 2,
+    lambda: autodiff.tensor([1, 2]) << 1,
+    lambda: 1 << autodiff.tensor([1, 2]),
+    lambda: autodiff.tensor([-8, 9]) >> 1,
+    lambda: autodiff.tensor([1, 2], dtype=autodiff.uint8) << 7,
+    lambda: autodiff.tensor([1, -1]) << 64,
+    lambda: autodiff.tensor([1, -1]) >> 64,
+    lambda: autodiff.tensor([5], dtype=autodiff.int8) << autodiff.tensor([3]),
+    lambda: autodiff.bitwise_right_shift(autodiff.tensor([64], dtype=autodiff.int32), 3),
+    lambda: autodiff.tensor([1.0, 2.0]) << 1,
+    lambda: autodiff.tensor([1, 2], dtype=autodiff.int16) << 3.5,
+    lambda: autodiff.tensor([1.0]) & 1,
+    lambda: ~autodiff.tensor([1.0]),
+    lambda: ~autodiff.tensor([1, 0]),
+    lambda: autodiff.bincount(autodiff.tensor([0, 1, 1, 3])),
+    lambda: autodiff.bincount(autodiff.tensor([0, 1, 1, 3]), weights=autodiff.tensor([0.5, 1.0, 1.0, 2.0])),
+    lambda: autodiff.bincount(autodiff.tensor([0, 2]), weights=autodiff.tensor([1, 2])),
+    lambda: autodiff.tensor([0, 1]).bincount(minlength=5),
+    lambda: autodiff.bincount(autodiff.tensor([], dtype=autodiff.int64)),
+    lambda: autodiff.bincount(autodiff.tensor([-1, 2])),
+    lambda: autodiff.bincount(autodiff.tensor([1.0, 2.0])),
+    lambda: autodiff.histc(autodiff.tensor([1.0, 2.0, 1.0, 7.0]), bins=4, min=0, max=3),
+    lambda: autodiff.histc(autodiff.tensor([[1.5, -2.0, 3.0], [0.0, 4.25, -1.0]]), bins=4),
+    lambda: autodiff.tensor([0.1, 0.2, 0.3, 0.7, 1.0], dtype=autodiff.float64).histc(10, 0, 1),
+    lambda: autodiff.histc(autodiff.arange(10.0), bins=3),
+    lambda: autodiff.histc(autodiff.tensor([2.0, 2.0]), bins=2),
+    lambda: autodiff.histc(autodiff.tensor([1, 2]), bins=3),
+    lambda: autodiff.diff(autodiff.tensor([True, False, False])),
+    lambda: autodiff.diff(autodiff.tensor([1, 4, 9, 16]), n=2),
+    lambda: autodiff.diff(autodiff.tensor(1.0)),
+]
+
+
+@pytest.mark.parametrize("fn", SAME_TEXT)
+def test_prints_what_torch_prints(fn, torch):
+    from _helpers import in_torch
+
+    def text(f, name):
+        try:
+            return repr(f()).replace(name, "M")
+        except Exception as e:                      # noqa: BLE001 (the error is the result)
+            return f"{type(e).__name__}: {e}".replace(name, "M")
+    assert text(fn, "autodiff") == text(in_torch(fn, torch), "torch")

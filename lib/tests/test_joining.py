@@ -84,6 +84,8 @@ REARRANGE = [
     OpSpec("roll_flat", lambda m, x: x.roll(2), (M, "real")),
     OpSpec("roll_dim", lambda m, x: m.roll(x, -1, 1), (M, "real")),
     OpSpec("roll_dims", lambda m, x: x.roll((1, 2), (0, 1)), (M, "real")),
+    OpSpec("diff", lambda m, x: m.diff(x, n=2, dim=0), ((4, 3), "real")),
+    OpSpec("diff_prepend", lambda m, a, b: a.diff(prepend=b), (M, "real"), ((M[0], 1), "real")),
     OpSpec("rot90", lambda m, x: x.rot90(), (M, "real")),
     OpSpec("rot90_k2", lambda m, x: m.rot90(x, 2), (M, "real")),
     OpSpec("rot90_neg_dims", lambda m, x: x.rot90(-1, [2, 0]), ((2, 3, 2), "real")),

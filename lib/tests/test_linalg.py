@@ -235,6 +235,12 @@ NORMS = [
            ((M, N, K), "real")),
     OpSpec("matrix_norm_-inf", lambda m, a: m.linalg.matrix_norm(a, -INF), ((N, K), "real")),
     OpSpec("torch_norm_nuc", lambda m, a: m.norm(a, p="nuc"), ((N, K), "real")),
+    OpSpec("cdist", lambda m, a, b: m.cdist(a, b), ((N, K), "real"), ((M, K), "real")),
+    OpSpec("cdist_batched", lambda m, a, b: m.cdist(a, b, p=1), ((M, N, K), "real"),
+           ((1, M, K), "real")),
+    OpSpec("cdist_3", lambda m, a, b: m.cdist(a, b, p=3), ((N, K), "real"), ((N, K), "real")),
+    OpSpec("cdist_inf", lambda m, a, b: m.cdist(a, b, p=INF), ((N, K), "real"),
+           ((M, K), "real")),
     OpSpec("cond", lambda m, a: m.linalg.cond(a), ((N, N), _well_conditioned), name=False),
     # torch's own backward of cond(A, 'fro') fails (an in-place change of inv's output)
     OpSpec("cond_fro", lambda m, a: m.linalg.cond(a, "fro"), ((N, N), _well_conditioned),

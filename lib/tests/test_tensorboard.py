@@ -344,6 +344,13 @@ def test_graph_matches_torch_names(tmp_path, torch):
 
 
 # ---- files and life cycle -----------------------------------------------------------------
+def next_second():
+    """Wait for the clock's next second. TensorBoard reads a run's event files in name order,
+    and a name holds the time in whole seconds, then a per-process counter compared as text
+    (so file 10 sorts before file 9): two files must not be opened in the same second."""
+    time.sleep(1 - time.time() % 1 + 0.01)
+
+
 def test_log_dir_default_comment_suffix_and_reopen(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     w = SummaryWriter(comment="_lr0.1", filename_suffix=".v1")
@@ -354,6 +361,7 @@ def test_log_dir_default_comment_suffix_and_reopen(tmp_path, monkeypatch):
     w.flush()                                        # readable before close
     assert [e.value for e in read(w.get_logdir()).Scalars("a")] == [1.0]
     w.close()
+    next_second()
     w.add_scalar("a", 2.0, 1)                        # logging after close opens a new file
     w.close()
     files = os.listdir(w.get_logdir())
@@ -366,6 +374,7 @@ def test_purge_step_marks_a_restart(tmp_path):
     with SummaryWriter(tmp_path) as w:
         for step in range(5):
             w.add_scalar("a", step, step)
+    next_second()
     with SummaryWriter(tmp_path, purge_step=3) as w:
         w.add_scalar("a", 30.0, 3)
     assert [(e.step, e.value) for e in read(tmp_path).Scalars("a")] == [(0, 0), (1, 1), (2, 2),

@@ -288,7 +288,11 @@ class Remainder(Function):
     def forward(ctx, a, b):
         x, y = promote(a, b)
         ctx.save_for_backward(a, b if is_tensor(b) else None)
-        return xp_of(x).remainder(x, y)
+        xp = xp_of(x)
+        if x.dtype.kind != "f":
+            return xp.remainder(x, y)
+        r = xp.fmod(x, y)                        # torch's way, which keeps fmod's -0.0
+        return xp.where((r != 0) & ((r < 0) != (y < 0)), r + y, r)
 
     @staticmethod
     def backward(ctx, grad):

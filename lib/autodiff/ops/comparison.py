@@ -2,13 +2,14 @@
 integer), so they are plain functions on arrays rather than Functions."""
 from __future__ import annotations
 
+from .. import _dtype as D
 from ..tensor import Tensor
 from ._util import is_tensor, promote, xp_of
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "isclose", "logical_and",
            "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or",
-           "bitwise_xor", "bitwise_not", "greater", "less", "greater_equal", "less_equal",
-           "not_equal"]
+           "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "greater",
+           "less", "greater_equal", "less_equal", "not_equal"]
 
 
 def _compare(name, op):
@@ -76,25 +77,45 @@ logical_xor = _logical("logical_xor")
 logical_not = _logical("logical_not")
 
 
-def _bitwise(name, op):
+def _bitwise(name, op, kernel=None):
     def f(input, other=None):
-        x = input._data
-        if x.dtype.kind == "f":
+        t = input if is_tensor(input) else other
+        dtype = t.dtype if op is None else D.result_type(input, other)
+        if dtype.is_floating_point:
             from .inplace import _type_name
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'{_type_name(input.dtype)}\'')
+            raise NotImplementedError(f'"{kernel or name}_cpu" not implemented for '
+                                      f"'{_type_name(dtype)}'")
         if op is None:
-            return Tensor._make(~x)
+            return Tensor._make(~t._data)
         a, b = promote(input, other) if is_tensor(input) else promote(other, input)[::-1]
-        return Tensor._make(xp_of(x).asarray(op(a, b)))
+        return Tensor._make(xp_of(t._data).asarray(op(a, b)))
     f.__name__ = name
     return f
+
+
+def _shift(left):
+    """``a << b`` / ``a >> b`` as torch defines them for every count: a shift by the bit width
+    or more (or by a negative count) gives 0, or the sign, instead of C's undefined result."""
+    def op(a, b):
+        xp = xp_of(a if hasattr(a, "dtype") else b)
+        a, b = xp.asarray(a), xp.asarray(b)
+        bits = a.dtype.itemsize * 8
+        out_of_range = (b < 0) | (b >= bits)
+        count = xp.clip(b, 0, bits - 1).astype(a.dtype)
+        if left:
+            return xp.where(out_of_range, 0, xp.left_shift(a, count)).astype(a.dtype)
+        return xp.where(out_of_range, xp.right_shift(a, bits - 1) if a.dtype.kind == "i" else 0,
+                        xp.right_shift(a, count)).astype(a.dtype)
+    return op
 
 
 bitwise_and = _bitwise("bitwise_and", _op.and_)
 bitwise_or = _bitwise("bitwise_or", _op.or_)
 bitwise_xor = _bitwise("bitwise_xor", _op.xor)
 bitwise_not = _bitwise("bitwise_not", None)
+bitwise_left_shift = _bitwise("bitwise_left_shift", _shift(left=True), kernel="lshift")
+bitwise_right_shift = _bitwise("bitwise_right_shift", _shift(left=False), kernel="rshift")
 
 
 __methods__ = [n for n in __all__]
-__inplace__ = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "greater", "less", "greater_equal", "less_equal", "not_equal"]
+__inplace__ = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "greater", "less", "greater_equal", "less_equal", "not_equal"]

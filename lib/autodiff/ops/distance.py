@@ -1,8 +1,9 @@
 """Norms and distances between vectors: ``normalize``, ``cosine_similarity``,
-``pairwise_distance`` (compositions of differentiable ops, as in torch)."""
+``pairwise_distance`` (compositions of differentiable ops, as in torch), and ``cdist`` (one
+node, see ``norms.py``)."""
 from __future__ import annotations
 
-__all__ = ["cosine_similarity", "pairwise_distance"]
+__all__ = ["cosine_similarity", "pairwise_distance", "cdist"]
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -31,6 +32,12 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``||x1 - x2 + eps||_p`` along the last dimension."""
     last = max(x1.dim(), x2.dim()) - 1
     return (x1 - x2 + eps).norm(p, last, keepdim=keepdim)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The p-norm distance between each pair of rows of ``x1`` (.., P, M) and ``x2`` (.., R, M)."""
+    from .norms import cdist
+    return cdist(x1, x2, p, compute_mode)
 
 
 __methods__ = []

@@ -22,7 +22,7 @@ from .arithmetic import _out
 from .factorizations import svdvals
 from .indexing import where
 
-__all__ = ["vector_norm", "matrix_norm", "linalg_norm", "matrix_rank", "cond", "dist"]
+__all__ = ["vector_norm", "matrix_norm", "linalg_norm", "matrix_rank", "cond", "dist", "cdist"]
 
 _INF = math.inf
 
@@ -61,6 +61,28 @@ class Dist(Function):
         a, b = ctx.saved_tensors
         g = _norm_grad(ctx, a - b, grad)
         return g, None if g is None else -g, None
+
+
+class Cdist(Function):
+    """``torch.cdist``: the p-norm distance of every row of ``a`` (..., P, M) to every row of
+    ``b`` (..., R, M), giving (..., P, R)."""
+    grad_name = "CdistBackward0"
+    save_output = True
+
+    @staticmethod
+    def forward(ctx, a, b, p):
+        ctx.save_for_backward(a, b)
+        d = a._data[..., :, None, :] - b._data[..., None, :, :]
+        return _norm(ctx, d, p, (d.ndim - 1,), False,
+                     ctx.needs_input_grad[0] or ctx.needs_input_grad[1])
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        g = _norm_grad(ctx, a.unsqueeze(-2) - b.unsqueeze(-3), grad)     # (..., P, R, M)
+        if g is None:
+            return None, None, None
+        return g.sum(-2), -g.sum(-3), None
 
 
 def _norm(ctx, x, p, dims, keepdim, needs_grad):
@@ -102,6 +124,27 @@ def _norm_grad(ctx, a, grad):
     abs_pow = where(a == 0, 1.0, a.abs()) ** (p - 1)
     scale = where(zero, 0.0, grad / safe_norm ** (p - 1))
     return a.sign() * abs_pow * scale
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """Distances between the rows of ``x1`` (B, P, M) and of ``x2`` (B, R, M): (B, P, R); the
+    batch dims broadcast."""
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t._data.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
+                               f"{t._data.ndim}D")
+        if t._data.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{TYPE_NAMES[t.dtype.name]}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(f"expected scalar type {TYPE_NAMES[x1.dtype.name]} but found "
+                           f"{TYPE_NAMES[x2.dtype.name]}")
+    return Cdist.apply(x1, x2, float(p))
 
 
 def dist(input, other, p=2):

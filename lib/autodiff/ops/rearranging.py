@@ -16,7 +16,7 @@ from ._util import norm_dim, xp_of
 from .inplace import record_view
 
 __all__ = ["tile", "repeat_interleave", "flip", "fliplr", "flipud", "roll", "rot90", "tril",
-           "triu", "diag", "diagonal", "diag_embed", "diagonal_scatter"]
+           "triu", "diag", "diagonal", "diag_embed", "diagonal_scatter", "diff"]
 
 
 def _zeros(shape, like):
@@ -405,6 +405,26 @@ def unfold(input, dimension, size, step):
         raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
     out = Unfold.apply(input, d, int(size), int(step))
     return record_view(out, input, lambda b: Unfold.apply(b, d, int(size), int(step)))
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim`` (``out[i] = x[i + 1] - x[i]``), after
+    ``prepend`` / ``append`` are joined on; for bool tensors, ``x[i + 1] != x[i]``."""
+    from .joining import cat, narrow
+    if input._data.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = norm_dim(dim, input._data.ndim)
+    parts = [t for t in (prepend, input, append) if t is not None]
+    x = cat(parts, d) if len(parts) > 1 else input
+    for _ in range(n):
+        length = x._data.shape[d] - 1
+        if length < 0:
+            break
+        later, earlier = narrow(x, d, 1, length), narrow(x, d, 0, length)
+        x = later != earlier if x._data.dtype == bool else later - earlier
+    return x if n else x.clone()
 
 
 __methods__ = __all__ + ["repeat", "unfold"]

@@ -1,10 +1,15 @@
-"""Searching: nonzero, argwhere, unique, unique_consecutive, searchsorted, bucketize, isin.
+"""Searching and counting: nonzero, argwhere, unique, unique_consecutive, searchsorted,
+bucketize, isin, bincount, histc.
 
 Their results are indices, counts or booleans, so none has a gradient (``unique`` of a float
 tensor keeps torch's node, whose backward raises). Part of the selection family:
 ``selection.py`` re-exports these names.
 """
 from __future__ import annotations
+
+import math
+
+import numpy as np
 
 from .. import _dtype as D
 from ..autograd.function import Function
@@ -13,7 +18,7 @@ from ._util import xp_of
 from .joining import dim_of
 
 __all__ = ["nonzero", "argwhere", "unique", "unique_consecutive", "searchsorted", "bucketize",
-           "isin"]
+           "isin", "bincount", "histc"]
 
 
 def _int64(array):
@@ -172,4 +177,53 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     return Tensor._make(xp_of(like).isin(e, t, assume_unique=assume_unique, invert=invert))
 
 
-__methods__ = ["nonzero", "argwhere", "unique", "unique_consecutive"]
+# ---- counting -----------------------------------------------------------------------------------
+def bincount(input, weights=None, minlength=0):
+    """How often each value 0, 1, 2, ... occurs in the 1-D non-negative integer ``input`` (the
+    sum of ``weights`` at its positions, with weights); at least ``minlength`` counts."""
+    x = input._data
+    if x.dtype.kind not in "iub":
+        from .inplace import _type_name
+        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{_type_name(input.dtype)}\'')
+    if x.ndim != 1 or (x.size and int(x.min()) < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    xp = xp_of(x)
+    if weights is None:
+        return Tensor._make(xp.bincount(x, minlength=minlength).astype(D.int64.np))
+    w = weights._data
+    if w.shape != x.shape:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    dtype = w.dtype if w.dtype.kind == "f" else D.float64.np
+    return Tensor._make(xp.bincount(x, weights=w, minlength=minlength).astype(dtype))
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None):
+    """A histogram of ``bins`` equal-width bins over ``[min, max]`` (the data's range when both
+    are 0); values outside are left out. The counts have the input's dtype; no gradient."""
+    from .arithmetic import _out
+    x = input._data
+    if x.dtype.kind != "f":
+        from .inplace import _type_name
+        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_type_name(input.dtype)}\'')
+    if bins <= 0:
+        raise RuntimeError(f"autodiff.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    xp = xp_of(x)
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise RuntimeError("autodiff.histc: max must be larger than min")
+    if lo == hi and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"autodiff.histc: range of [{lo}, {hi}] is not finite")
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    flat = x.reshape(-1).astype(np.float64)
+    flat = flat[(flat >= lo) & (flat <= hi)]
+    pos = ((flat - lo) * bins / (hi - lo)).astype(np.int64)
+    counts = xp.bincount(xp.minimum(pos, bins - 1), minlength=bins)
+    return _out(Tensor._make(counts.astype(x.dtype)), out)
+
+
+__methods__ = ["nonzero", "argwhere", "unique", "unique_consecutive", "bincount", "histc"]
