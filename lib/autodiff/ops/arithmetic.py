@@ -199,7 +199,7 @@ class PowTensor(Function):
         a, b = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = grad * b * a ** (b - 1)
+            ga = grad * (b * a ** (b - 1)).masked_fill(b == 0, 0.0)    # 0 for 0 ** 0, as torch
         if ctx.needs_input_grad[1]:
             out = ctx.output
             # d(a^b)/db = a^b log a, taken as 0 where a == 0 (torch's convention)
