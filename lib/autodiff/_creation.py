@@ -68,33 +68,45 @@ def _on(arr, device):
 
 
 def _infer_dtype(data) -> D.dtype:
-    """torch's inference for Python data: bool < int (int64) < float (default dtype)."""
-    kind = _max_kind(data)
-    return (D.bool, D.int64, D.get_default_dtype())[kind] if kind >= 0 else D.get_default_dtype()
+    """torch's inference: each element has a type (a Python bool: bool, int: int64, float: the
+    default dtype; a numpy scalar, numpy array or tensor: its dtype) and the tensor gets the
+    promotion of them all (``[np.int32(1), 2.5]`` -> float32, ``[np.float64(1), 2]`` -> float64)."""
+    kind, typed = _scan(data, -1, None)
+    python = (D.bool, D.int64, D.get_default_dtype())[kind] if kind >= 0 else None
+    if typed is None:
+        return python or D.get_default_dtype()
+    return typed if python is None else D.promote_types(typed, python)
 
 
-def _max_kind(data) -> int:
-    if isinstance(data, (bool, np.bool_)):
-        return 0
-    if isinstance(data, (numbers.Integral,)):
-        return 1
-    if isinstance(data, numbers.Real):
-        return 2
-    if isinstance(data, Tensor):
-        return data.dtype._kind
-    if isinstance(data, np.ndarray):
-        return D.from_numpy_dtype(data.dtype)._kind
+def _scan(data, kind, typed):
+    """(highest Python kind: 0 bool, 1 int, 2 float; promotion of the typed elements)."""
     if isinstance(data, (list, tuple)):
-        return max((_max_kind(x) for x in data), default=-1)
+        for x in data:
+            kind, typed = _scan(x, kind, typed)
+        return kind, typed
+    if isinstance(data, bool):
+        return max(kind, 0), typed
+    if isinstance(data, (Tensor, np.ndarray, np.generic)):
+        dt = data.dtype if isinstance(data, Tensor) else D.from_numpy_dtype(data.dtype)
+        return kind, dt if typed is None else D.promote_types(typed, dt)
+    if isinstance(data, numbers.Integral):
+        return max(kind, 1), typed
+    if isinstance(data, numbers.Real):
+        return 2, typed
     if isinstance(data, complex):
         raise TypeError("complex tensors are not supported by autodiff")
     raise TypeError(f"Could not infer dtype of {type(data).__name__}")
 
 
 def _to_nested_arrays(data):
-    """Replace tensors inside lists by their numpy values (for ``tensor([t1, t2])``)."""
+    """Tensors inside lists are single numbers (``tensor([t1, t2])`` with one-element tensors)."""
     if isinstance(data, Tensor):
-        return to_numpy(data._data)
+        if data.numel() != 1:
+            if data.dtype.is_floating_point:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return to_numpy(data._data).reshape(())
     if isinstance(data, (list, tuple)):
         return [_to_nested_arrays(x) for x in data]
     return data

@@ -10,6 +10,11 @@ from .tensor import Tensor
 
 
 def _bind_modules():
+    from . import _redraw, _sampling
+    for name in _redraw.__all__:                     # x.uniform_(), x.normal_(), ...
+        setattr(Tensor, name, getattr(_redraw, name))
+    Tensor.bernoulli = _sampling.bernoulli
+    Tensor.multinomial = _sampling.multinomial
     for mod in ops.MODULES:
         for name in getattr(mod, "__methods__", ()):
             if name not in Tensor.__dict__:

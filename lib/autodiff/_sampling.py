@@ -9,6 +9,7 @@ from . import _dtype as D
 from ._creation import _device, _on, _size, with_out
 from ._random import _gen_for
 from .backend import to_numpy
+from .ops._util import xp_of
 from .tensor import Tensor
 
 __all__ = ["rand", "randn", "randint", "randperm", "normal", "rand_like", "randn_like",
@@ -125,14 +126,36 @@ def poisson(input, generator=None):
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
-    """Indices drawn with probabilities proportional to the rows of ``input``."""
-    probs = to_numpy(input.detach()._data).astype(np.float64)
-    rows = probs.reshape(-1, probs.shape[-1])
-    if (rows < 0).any() or not np.isfinite(rows).all():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    if not replacement and num_samples > rows.shape[1]:
+    """Indices drawn with probabilities proportional to the rows of ``input`` (1-D or 2-D).
+
+    With replacement: inverse-CDF sampling. Without: each index gets the key ``p / E`` with
+    ``E ~ Exp(1)`` and the ``num_samples`` largest keys win, which draws without replacement
+    in proportion to ``p`` (zero-probability indices come last, as in torch)."""
+    p = input._data
+    if p.dtype.kind != "f":
+        from .ops.inplace import _type_name
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_type_name(input.dtype)}")
+    if p.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    if not replacement and num_samples > p.shape[-1]:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-    g = _gen_for(generator, None)
-    out = np.stack([g.choice(rows.shape[1], num_samples, replacement, r / r.sum()) for r in rows])
-    out = out.reshape(probs.shape[:-1] + (num_samples,))
-    return Tensor._make(_on(out.astype(np.int64), input.device))
+    xp = xp_of(p)
+    rows = p.reshape(-1, p.shape[-1]).astype(np.float64)
+    if bool((rows < 0).any()) or not bool(xp.isfinite(rows).all()):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    total = rows.sum(axis=1, keepdims=True)
+    if bool((total <= 0).any()):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    g = _gen_for(generator, input.device)
+    if replacement:
+        cdf = xp.cumsum(rows / total, axis=1)
+        u = g.sample("uniform", (rows.shape[0], num_samples), np.float64)
+        out = xp.stack([xp.searchsorted(c, v, side="right") for c, v in zip(cdf, u)])
+        out = xp.minimum(out, rows.shape[1] - 1)          # u just below 1 after rounding
+    else:
+        e = -xp.log1p(-g.sample("uniform", rows.shape, np.float64))
+        out = xp.argsort(-(rows / e), axis=1, kind="stable")[:, :num_samples]
+    return Tensor._make(out.reshape(p.shape[:-1] + (num_samples,)).astype(np.int64))

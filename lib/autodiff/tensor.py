@@ -333,9 +333,9 @@ class Tensor:
         return (self[i] for i in range(self._data.shape[0]))
 
     def _scalar(self, kind):
+        """``float(t)``, ``int(t)``, ...: only for one-element tensors."""
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
-                               "to Scalar")
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return kind(self._data.reshape(()).item())
 
     def __bool__(self):
@@ -358,9 +358,12 @@ class Tensor:
         return self._scalar(complex)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+        """``f"{t:.2f}"`` formats a 0-dim tensor's value; other tensors only take ``{t}``."""
+        if self._data.ndim == 0:
             return format(self.item(), spec)
-        return format(repr(self), spec)
+        if spec:
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return repr(self)
 
     def __hash__(self):
         return id(self)

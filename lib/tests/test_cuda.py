@@ -278,8 +278,8 @@ OPS = [
     ("norm-layers", lambda x, w, b: (F.batch_norm(x, None, None, w, b, training=True),
                                      F.layer_norm(x, (5, 5)), F.group_norm(x, 2, w, b),
                                      F.instance_norm(x)), _f(2, 4, 5, 5), _pos(4), _f(4)),
-    ("cross-entropy", lambda x, y, w: (F.cross_entropy(x, y), F.cross_entropy(x, y, weight=w,
-                                                                              ignore_index=2),
+    ("cross-entropy", lambda x, y, w: (F.cross_entropy(x, y), F.cross_entropy(   # torch: a
+        x, y, weight=w.detach(), ignore_index=2),                   # weight may not require grad
                                        F.cross_entropy(x, y, label_smoothing=0.1),
                                        F.nll_loss(F.log_softmax(x, 1), y, reduction="sum")),
      _f(6, 4), _int(4, 6), _pos(4)),
@@ -666,7 +666,12 @@ def test_random_numbers_on_the_device_are_seeded(dev):
             autodiff.normal(0.0, 2.0, (3,), device=dev),
             autodiff.bernoulli(autodiff.full((4,), 0.5, device=dev)),
             F.dropout(autodiff.ones(8, device=dev), 0.5),
-            autodiff.rand_like(autodiff.zeros(2, device=dev)))]
+            autodiff.rand_like(autodiff.zeros(2, device=dev)),
+            autodiff.zeros(3, device=dev).uniform_(-1, 1), autodiff.zeros(3, device=dev).normal_(),
+            autodiff.zeros(3, device=dev, dtype=autodiff.int64).random_(4),
+            autodiff.zeros(3, device=dev).bernoulli_(0.5),
+            autodiff.zeros(3, device=dev).exponential_(), autodiff.zeros(3, device=dev).log_normal_(),
+            autodiff.zeros(3, device=dev).cauchy_(), autodiff.zeros(3, device=dev).geometric_(0.3))]
     autodiff.manual_seed(3)
     first = draw()
     autodiff.cuda.manual_seed(3)

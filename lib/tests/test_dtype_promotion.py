@@ -89,7 +89,7 @@ def test_set_default_dtype_rejects_integers():
     ([True, 2], autodiff.int64), ([[1], [2.5]], autodiff.float32), (3, autodiff.int64),
     (3.0, autodiff.float32), (False, autodiff.bool), (np.array([1, 2], dtype=np.int16),
                                                       autodiff.int16),
-    (np.array([1.0]), autodiff.float64), (np.float64(1.0), autodiff.float32),
+    (np.array([1.0]), autodiff.float64), (np.float64(1.0), autodiff.float64),
 ])
 def test_inference_from_data(data, expected):
     assert autodiff.tensor(data).dtype is expected

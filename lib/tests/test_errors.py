@@ -83,7 +83,7 @@ def test_item_on_several_elements():
         autodiff.ones(2).item()
     with pytest.raises(RuntimeError, match="a Tensor with 0 elements cannot be converted"):
         autodiff.ones(0).item()
-    with pytest.raises(RuntimeError, match="a Tensor with 3 elements"):
+    with pytest.raises(ValueError, match="only one element tensors can be converted"):
         float(autodiff.ones(3))
 
 
@@ -203,3 +203,59 @@ def test_grad_errors():
     with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf "
                                            "variables"):
         (x * 2).requires_grad_(False)
+
+
+# ---- the same bad input, the same exception (type and text) as torch --------------------------
+SAME_ERROR = [
+    lambda: float(autodiff.tensor([1.0, 2.0])),
+    lambda: int(autodiff.tensor([1, 2])),
+    lambda: float(autodiff.tensor([])),
+    lambda: autodiff.ones(2).item(),
+    lambda: format(autodiff.tensor([1.0]), ".2f"),
+    lambda: autodiff.zeros(3).index_select(0, autodiff.tensor([0, 5])),
+    lambda: autodiff.zeros(3).index_select(0, autodiff.tensor([-1])),
+    lambda: autodiff.zeros(3, 4).index_select(1, autodiff.tensor([9])),
+    lambda: autodiff.zeros(2, 3, 4).index_select(2, autodiff.tensor([9])),
+    lambda: autodiff.zeros(2, 3, 4).index_select(0, autodiff.tensor([-1])),
+    lambda: autodiff.zeros(3, 4).index_add(0, autodiff.tensor([9]), autodiff.ones(1, 4)),
+    lambda: autodiff.zeros(3).index_add(0, autodiff.tensor([4]), autodiff.ones(1)),
+    lambda: autodiff.ones(2, 3)[autodiff.tensor([True, False, True])],
+    lambda: autodiff.ones(2, 3)[:, autodiff.tensor([True, False])],
+    lambda: autodiff.ones(2, 3, 4)[..., autodiff.tensor([True, False])],
+    lambda: autodiff.ones(2, 3, 4)[autodiff.tensor([[True, False, True]])],
+    lambda: autodiff.ones(2, 3, 4)[0, autodiff.tensor([[True, False]])],
+    lambda: autodiff.tensor([autodiff.tensor([1.0, 2.0]), autodiff.tensor([3.0, 4.0])]),
+    lambda: autodiff.tensor([autodiff.tensor([1, 2])]),
+]
+
+
+@pytest.mark.parametrize("fn", SAME_ERROR)
+def test_same_error_as_torch(fn, torch):
+    from _helpers import in_torch
+    with pytest.raises(Exception) as ours:
+        fn()
+    with pytest.raises(Exception) as theirs:
+        in_torch(fn, torch)()
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value).replace("torch", "autodiff")
+
+
+INFERRED = ["np.float64(1.5)", "[np.float64(1.5), 2.0]", "[np.int32(1), np.int32(2)]",
+            "[np.int32(1), 2.5]", "[np.int32(1), 2]", "[np.float32(1), np.float64(2)]",
+            "np.int16(3)", "[np.float16(1), 2]", "[np.uint8(3), np.int8(-1)]",
+            "[True, np.int8(2)]", "[autodiff.tensor([1.0]), autodiff.tensor([2.0])]",
+            "[autodiff.tensor(1.0, dtype=autodiff.float64), 2]", "[autodiff.tensor(1), 2.5]",
+            "[[autodiff.tensor(1.0), autodiff.tensor(2.0)]]", "[autodiff.tensor([[1.5]]), 2]",
+            "[np.array([1, 2], dtype=np.int32), np.array([3, 4], dtype=np.int32)]",
+            "[1, 2.5, True]", "[[], []]"]
+
+
+@pytest.mark.parametrize("data", INFERRED)
+def test_tensor_infers_dtype_and_shape_like_torch(data, torch):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ours = autodiff.tensor(eval(data))
+        theirs = torch.tensor(eval(data.replace("autodiff", "torch")))
+    assert (ours.dtype.name, tuple(ours.shape), ours.tolist()) == \
+        (str(theirs.dtype)[6:], tuple(theirs.shape), theirs.tolist())

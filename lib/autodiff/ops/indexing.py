@@ -63,11 +63,42 @@ def _normalize(t: Tensor, index):
     return tuple(out), basic
 
 
-def _index_error(e, t):
+def _index_error(e, t, index=()):
+    """numpy's IndexError in torch's words."""
     msg = str(e)
     if msg.startswith("too many indices"):
         msg = f"too many indices for tensor of dimension {t._data.ndim}"
+    elif msg.startswith("boolean index did not match"):
+        msg = _mask_mismatch(msg, t, index) or msg
     return IndexError(msg.replace("axis", "dimension"))
+
+
+def _mask_mismatch(msg, t, index):
+    """torch's message for a boolean mask whose shape does not fit the indexed tensor."""
+    import re
+    found = re.search(r"along (?:axis|dimension) (\d+)", msg)
+    masks = [i for i, x in enumerate(index) if getattr(x, "dtype", None) == bool]
+    if not found or not masks:
+        return None
+    k = masks[0]
+    mask = index[k]
+
+    def used(x):                         # how many dims of the tensor an index entry consumes
+        return 0 if x is None or x is Ellipsis else getattr(x, "ndim", 1) or 1
+    if any(x is Ellipsis for x in index[:k]):
+        start = t._data.ndim - sum(used(x) for x in index[k:])
+    else:
+        start = sum(used(x) for x in index[:k])
+    dim = int(found.group(1))
+    # torch applies the integer indices first: their dims are gone from the tensor it names
+    int_dims, j = set(), 0
+    for x in index[:k]:
+        if isinstance(x, int) and x is not Ellipsis:
+            int_dims.add(j)
+        j += used(x) if x is not Ellipsis else t._data.ndim - sum(used(y) for y in index)
+    shape = [n for d, n in enumerate(t.shape) if d not in int_dims]
+    return (f"The shape of the mask {list(mask.shape)} at index {dim - start} does not match the "
+            f"shape of the indexed tensor {shape} at index {dim - len(int_dims)}")
 
 
 class Select(Function):
@@ -81,7 +112,7 @@ class Select(Function):
         try:
             return a._data[index]
         except IndexError as e:
-            raise _index_error(e, a) from None
+            raise _index_error(e, a, index) from None
 
     @staticmethod
     def backward(ctx, grad):

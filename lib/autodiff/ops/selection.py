@@ -226,9 +226,11 @@ def index_select(input, dim, index):
         return index_select(input.reshape(1), 0, index.reshape(1)).reshape(())
     n = input._data.shape[d]
     bad = (idx < 0) | (idx >= n)
-    if bool(bad.any()):
-        raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx[bad][0])} "
-                           f"axis_dim={n}")
+    if bool(bad.any()):                  # torch's two kernels word it differently
+        if d == 1 and input.is_contiguous():
+            raise RuntimeError(f"INDICES element is out of DATA bounds, id={int(idx[bad][0])} "
+                               f"axis_dim={n}")
+        raise IndexError("index out of range in self")
     return IndexSelect.apply(input, d, idx)
 
 
@@ -281,6 +283,8 @@ def index_add(input, dim, index, source, *, alpha=1):
         raise RuntimeError(f"index_add_(): self ({_type_name(input)}) and source "
                            f"({_type_name(source)}) must have the same scalar type")
     _check_source(input, d, idx, source, "index_add_")
+    if input._data.ndim == 1 and bool(((idx < 0) | (idx >= input._data.shape[0])).any()):
+        raise IndexError("index out of range in self")
     _check_bounds(idx, input._data.shape[d], d)
     return IndexAdd.apply(input, d, idx, source, alpha)
 
