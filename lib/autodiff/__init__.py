@@ -33,8 +33,13 @@ del _mod, _name
 from . import return_types  # noqa: E402
 from . import utils  # noqa: E402  (autodiff.utils.data, as torch.utils.data)
 from . import cuda  # noqa: E402
+from . import testing  # noqa: E402  (autodiff.testing, as torch.testing)
 
 __version__ = "0.1.0"
+
+# the constants torch re-exports from math (torch.pi, torch.inf, ...) and numpy's newaxis
+from math import e, inf, nan, pi  # noqa: E402
+newaxis = None
 
 
 def is_tensor(obj) -> "bool":

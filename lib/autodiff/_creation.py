@@ -341,6 +341,8 @@ def legacy_new(dtype, args, device=None):
         return Tensor._make(array_module(_device(device)).zeros((0,), dtype.np))
     if all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
         return empty(*args, dtype=dtype, device=device)
+    if len(args) == 1 and type(args[0]).__name__ == "Size":          # autodiff.Size: a size
+        return empty(*args[0], dtype=dtype, device=device)
     if len(args) == 1 and isinstance(args[0], (tuple, list)) and not args[0]:
         return Tensor._make(array_module(_device(device)).zeros((0,), dtype.np))
     if len(args) == 1:
@@ -401,5 +403,6 @@ Tensor.new_ones = _new(1)
 Tensor.new_empty = _new(0)
 Tensor.new_full = _new_full
 Tensor.new_tensor = _new_tensor
+Tensor.new = lambda self, *args, device=None: legacy_new(self.dtype, args, device or self.device)
 Tensor.pin_memory = lambda self, device=None: self     # page-locking is a no-op here
 Tensor.is_pinned = lambda self, device=None: False

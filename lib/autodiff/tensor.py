@@ -336,6 +336,11 @@ class Tensor:
         """``float(t)``, ``int(t)``, ...: only for one-element tensors."""
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._requires_grad and kind is not bool:
+            import warnings
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=3)
         return kind(self._data.reshape(()).item())
 
     def __bool__(self):

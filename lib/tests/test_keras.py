@@ -241,7 +241,7 @@ def test_functions_as_metrics_and_multiple_inputs():
 
     model = KerasModel(TwoInputs(), nn.BCEWithLogitsLoss(), {"mae": mean_abs})
     df = model.fit(data, data, epochs=1, ckpt_path=None, quiet=True, plot=False)
-    expected = float((model.net(x[:, :1], x[:, 1:]) - y).abs().mean())
+    expected = float((model.net(x[:, :1], x[:, 1:]) - y).abs().mean().detach())
     assert df.val_mae[0] == pytest.approx(expected, rel=1e-5)   # batch means weighted by size
     assert model.predict(data).shape == (40, 1)
 

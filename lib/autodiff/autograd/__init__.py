@@ -10,3 +10,4 @@ __all__ = ["backward", "grad", "Function", "FunctionCtx", "once_differentiable",
            "gradcheck", "gradgradcheck"]
 
 from .gradcheck import gradcheck, gradgradcheck   # the functions shadow their module, as in torch
+from . import functional  # noqa: E402  (autodiff.autograd.functional: jacobian, hessian, ...)

@@ -15,3 +15,5 @@ from . import activation, distance, dropout, normalization  # noqa: E402
 MODULES += (activation, distance, dropout, normalization)
 from . import avg_pooling, conv, fold, padding, pooling  # noqa: E402  (torch.conv2d, ...)
 MODULES += (conv, pooling, avg_pooling, padding, fold)
+from . import construction, pointwise, statistics  # noqa: E402  (addcmul, quantile, block_diag, ...)
+MODULES += (pointwise, statistics, construction)

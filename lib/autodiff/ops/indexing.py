@@ -15,7 +15,7 @@ from ..tensor import Tensor
 from ._util import promote
 from .inplace import _type_name, apply_inplace, copy_, record_view
 
-__all__ = ["getitem", "setitem", "index_put", "index_put_", "where"]
+__all__ = ["getitem", "setitem", "index_put", "index_put_", "where", "select", "is_nonzero"]
 
 
 def _normalize(t: Tensor, index):
@@ -279,5 +279,24 @@ def _scalar_like(s, ref):
     return tensor(s, dtype=D.result_type(ref, s), device=ref.device)
 
 
-__methods__ = ["index_put", "index_put_"]
+def select(input, dim, index):
+    """The slice at ``index`` along ``dim`` (one dim fewer), a view: ``x.select(1, 0)`` is
+    ``x[:, 0]``."""
+    from ._util import norm_dim
+    if input._data.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = norm_dim(dim, input._data.ndim)
+    n = input._data.shape[d]
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    return getitem(input, (slice(None),) * d + (int(index),))
+
+
+def is_nonzero(input):
+    """The truth of a one-element tensor."""
+    return bool(input)
+
+
+__methods__ = ["index_put", "index_put_", "select", "is_nonzero"]
 __inplace__ = []

@@ -7,6 +7,9 @@ one node whose backward uses the formulas written out here. ``lstm_cell_referenc
 ``gru_cell_reference`` are the same maths in plain tensor ops: they are what the fused
 versions compute, what they are tested against, and what backward falls back on when a
 second derivative is asked for (``create_graph=True``).
+
+Packing variable-length sequences is a gather of rows of the padded batch and padding is the
+scatter back: ``pack_rows`` and ``pad_rows`` are each other's backward (``nn.utils.rnn``).
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from ..tensor import Tensor
 from ._util import xp_of
 
 __all__ = ["lstm_cell_pointwise", "gru_cell_pointwise", "lstm_cell_reference",
-           "gru_cell_reference"]
+           "gru_cell_reference", "pack_rows", "pad_rows"]
 
 
 def _sigmoid(xp, x):
@@ -119,3 +122,43 @@ def lstm_cell_pointwise(gates, c_prev):
 def gru_cell_pointwise(gx, gh, h_prev):
     """h of a GRU step from the input and hidden gate pre-activations."""
     return GRUPointwise.apply(gx, gh, h_prev)
+
+
+class PackRows(Function):
+    grad_name = "PackPaddedSequenceBackward0"
+
+    @staticmethod
+    def forward(ctx, padded, rows):
+        a = padded._data
+        ctx.rows, ctx.shape = rows, a.shape
+        return a.reshape((-1,) + a.shape[2:])[xp_of(a).asarray(rows)]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return pad_rows(grad, ctx.rows, ctx.shape), None
+
+
+class PadRows(Function):
+    grad_name = "CopySlices"        # torch's name: it fills a buffer slice by slice
+
+    @staticmethod
+    def forward(ctx, data, rows, shape, value):
+        xp, a = xp_of(data._data), data._data
+        ctx.rows = rows
+        out = xp.full((shape[0] * shape[1],) + tuple(shape[2:]), value, dtype=a.dtype)
+        out[xp.asarray(rows)] = a
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return pack_rows(grad, ctx.rows), None, None, None
+
+
+def pack_rows(padded, rows):
+    """Rows ``rows`` (numpy ints) of ``padded`` flattened over its two leading dimensions."""
+    return PackRows.apply(padded, rows)
+
+
+def pad_rows(data, rows, shape, value=0.0):
+    """A tensor of ``shape`` filled with ``value`` whose flattened rows ``rows`` are ``data``."""
+    return PadRows.apply(data, rows, tuple(shape), value)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _dtype as D
 from ..autograd.function import Function
+from ..tensor import Tensor
+from ._linalg_util import TYPE_NAMES
 from ._util import norm_dim, xp_of
 from .inplace import _check_leaf, record_view
 
@@ -88,10 +91,32 @@ class Reshape(Function):
 
 
 def view(input, *shape):
-    """The same data with another shape, sharing storage (RuntimeError if strides forbid)."""
+    """The same data with another shape, sharing storage (RuntimeError if strides forbid);
+    ``view(dtype)`` reads the same bytes as another dtype."""
+    if len(shape) == 1 and isinstance(shape[0], D.dtype):
+        return _view_dtype(input, shape[0])
     shape = _infer(_shape_arg(shape), input._data.size)
     out = View.apply(input, shape)
     return record_view(out, input, lambda b: b.view(shape))
+
+
+def _view_dtype(input, dtype):
+    """The bytes of ``input`` reinterpreted as ``dtype``: storage shared, no gradient. With
+    another element size the last dim shrinks or grows (it must be contiguous)."""
+    x, names = input._data, TYPE_NAMES
+    a, b = x.dtype.itemsize, dtype.itemsize
+    if a != b:
+        what = f"view {names[input.dtype.name]} as {names[dtype.name]} (different element sizes)"
+        if x.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 to {what}")
+        if x.strides[-1] != a and x.shape[-1] != 1:
+            raise RuntimeError(f"self.stride(-1) must be 1 to {what}, but got {x.strides[-1] // a}")
+        if b > a and x.shape[-1] % (b // a):
+            raise RuntimeError(f"self.size(-1) must be divisible by {b // a} to {what}, but got "
+                               f"{x.shape[-1]}")
+    out = Tensor._make(x.view(dtype.np))
+    out._vc, out._base = input._vc, input          # one storage: one version counter
+    return out
 
 
 def reshape(input, *shape):
@@ -184,10 +209,6 @@ def expand(input, *sizes):
     target = tuple(target)
     out = Expand.apply(input, target)
     return record_view(out, input, lambda b: b.expand(target))
-
-
-def _alias(input):
-    return view(input, input._data.shape)
 
 
 def expand_as(input, other):
@@ -380,8 +401,6 @@ def squeeze(input, dim=None, *, axis=None):
     else:
         ds = (dim,) if isinstance(dim, int) else tuple(dim)
         dims = tuple(d for d in (norm_dim(d, len(shp)) for d in ds) if shp and shp[d] == 1)
-    if not dims:
-        return _alias(input)
     cls = Squeeze if dim is None else SqueezeDim if isinstance(dim, int) else SqueezeDims
     out = cls.apply(input, dims)
     return record_view(out, input, lambda b: b.squeeze(dims))

@@ -4,17 +4,26 @@
 Per layer and direction the input part of every gate, ``x W_ih^T + b_ih``, is one matrix
 product over all time steps; each step then needs one product ``h W_hh^T`` for all gates
 together and the fused pointwise gate arithmetic of ``autodiff/ops/rnn.py``.
+
+A PackedSequence input is run as its padded batch: at step t a sequence already finished keeps
+its state (``h = where(running_t, h_new, h_prev)``), so the final state of each sequence is the
+one at its own last element, and, run backwards, each sequence starts from its own last
+element with the initial state.
 """
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import _creation
+from ...ops.indexing import where
 from ...ops.joining import cat, stack, unbind
 from ...ops.matmul import addmm
 from ...ops.rnn import gru_cell_pointwise, lstm_cell_pointwise
 from .. import functional as F, init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, _padded_sorted
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -96,8 +105,9 @@ class RNNBase(Module):
         return s
 
     # ---- forward ----------------------------------------------------------------------------
-    def _check_input(self, input, hx):
-        if input.dim() not in (2, 3):
+    def _check_input(self, input, packed=False):
+        """torch's checks of the input, or of a PackedSequence's data (``packed``)."""
+        if not packed and input.dim() not in (2, 3):
             raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
                              f"{input.dim()}D instead")
         weight = self._flat_weights[0]
@@ -105,12 +115,15 @@ class RNNBase(Module):
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({weight.dtype}). Convert input: input.to({weight.dtype}), or "
                              f"convert model: model.to({input.dtype})")
+        if packed and input.dim() != 2:
+            raise RuntimeError(f"input must have 2 dimensions, got {input.dim()}")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
 
     def _initial_state(self, x, hx, batched):
-        """``h0`` (and ``c0`` for LSTM) as (layers*directions, N, H); zeros by default."""
+        """``h0`` (and ``c0`` for LSTM) as (layers*directions, N, H); zeros by default.
+        ``batched`` is None for a packed input (whose states are only checked for shape)."""
         n = x.shape[1]
         expected = (self.num_layers * self.num_directions, n, self.hidden_size)
         states = hx if isinstance(hx, tuple) else (hx,)
@@ -120,7 +133,7 @@ class RNNBase(Module):
         if self.mode == "LSTM" and not isinstance(hx, tuple):
             raise TypeError("LSTM expects hx as a tuple (h_0, c_0)")
         want = 3 if batched else 2
-        if any(s.dim() != want for s in states):
+        if batched is not None and any(s.dim() != want for s in states):
             kind = "batched 3-D" if batched else "unbatched 2-D"
             if self.mode == "LSTM":
                 raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D but got "
@@ -129,7 +142,7 @@ class RNNBase(Module):
                                f"{states[0].dim()}-D tensor")
         out = []
         for i, s in enumerate(states):
-            s = s if batched else s.unsqueeze(1)
+            s = s if batched is not False else s.unsqueeze(1)
             if tuple(s.shape) != expected:
                 what = f"hidden[{i}] size" if self.mode == "LSTM" else "hidden size"
                 raise RuntimeError(f"Expected {what} {expected}, got {list(s.shape)}")
@@ -137,34 +150,61 @@ class RNNBase(Module):
         return tuple(out)
 
     def forward(self, input, hx=None):
-        self._check_input(input, hx)
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
+        self._check_input(input)
         batched = input.dim() == 3
         x = input if batched else input.unsqueeze(1)
         if batched and self.batch_first:
             x = x.transpose(0, 1)
         state = self._initial_state(x, hx, batched)
+        out, finals = self._layers(x, state)
+        out = out.transpose(0, 1) if batched and self.batch_first else out
+        if not batched:
+            out, finals = out.squeeze(1), tuple(f.squeeze(1) for f in finals)
+        return self._result(out, finals)
+
+    def _forward_packed(self, input, hx):
+        """A PackedSequence in, a PackedSequence out; states in the batch's original order."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        self._check_input(data, packed=True)
+        x, lens = _padded_sorted(input)
+        if hx is not None and sorted_indices is not None:     # into packed (sorted) order
+            hx = (tuple(s.index_select(1, sorted_indices) for s in hx) if isinstance(hx, tuple)
+                  else hx.index_select(1, sorted_indices))
+        state = self._initial_state(x, hx, None)
+        running = np.arange(x.shape[0])[:, None, None] < lens[None, :, None]
+        masks = unbind(_creation.tensor(running, device=x.device), 0)
+        out, finals = self._layers(x, state, masks)
+        data = cat([out[t, :n] for t, n in enumerate(batch_sizes.tolist())], 0)
+        if unsorted_indices is not None:
+            finals = tuple(f.index_select(1, unsorted_indices) for f in finals)
+        return self._result(PackedSequence(data, batch_sizes, sorted_indices, unsorted_indices),
+                            finals)
+
+    def _result(self, out, finals):
+        return (out, finals) if self.mode == "LSTM" else (out, finals[0])
+
+    def _layers(self, x, state, masks=None):
+        """Every layer and direction over the time-major ``x``: the last layer's output and the
+        stacked final states. ``masks[t]`` (N, 1) marks the sequences still running at step t."""
         finals = [[] for _ in state]
         for layer in range(self.num_layers):
             outs = []
             for d in range(self.num_directions):
                 k = layer * self.num_directions + d
-                seq, last = self._run(x, tuple(s[k] for s in state), layer, d == 1)
+                seq, last = self._run(x, tuple(s[k] for s in state), layer, d == 1, masks)
                 outs.append(seq)
                 for f, s in zip(finals, last):
                     f.append(s)
             x = outs[0] if len(outs) == 1 else cat(outs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
-        out = x.transpose(0, 1) if batched and self.batch_first else x
-        finals = tuple(stack(f, 0) for f in finals)
-        if not batched:
-            out, finals = out.squeeze(1), tuple(f.squeeze(1) for f in finals)
-        if self.mode == "LSTM":
-            return out, finals
-        return out, finals[0]
+        return x, tuple(stack(f, 0) for f in finals)
 
-    def _run(self, x, state, layer, reverse):
-        """One layer in one direction over the sequence ``x`` (L, N, in)."""
+    def _run(self, x, state, layer, reverse, masks=None):
+        """One layer in one direction over the sequence ``x`` (L, N, in); with ``masks``, a
+        sequence keeps its state at the steps past its end."""
         suffix = f"_l{layer}{'_reverse' if reverse else ''}"
         w_ih, w_hh = getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)
         b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
@@ -178,16 +218,18 @@ class RNNBase(Module):
         outs = [None] * len(x_gates)
         h, c = state[0], (state[1] if len(state) > 1 else None)
         for t in steps:
+            h_prev, c_prev = h, c
             if self.mode == "GRU":     # the reset gate scales only the hidden part of n
-                h_gates = F.linear(h, w_hh, b_hh)
-                h = gru_cell_pointwise(x_gates[t], h_gates, h)
-                outs[t] = h
-                continue
-            pre = addmm(x_gates[t], h, w_hh_t)                 # x part + h W_hh^T, all gates
-            if self.mode == "LSTM":
-                h, c = lstm_cell_pointwise(pre, c)
+                h = gru_cell_pointwise(x_gates[t], F.linear(h, w_hh, b_hh), h)
             else:
-                h = pre.tanh() if self.mode == "RNN_TANH" else pre.relu()
+                pre = addmm(x_gates[t], h, w_hh_t)             # x part + h W_hh^T, all gates
+                if self.mode == "LSTM":
+                    h, c = lstm_cell_pointwise(pre, c)
+                else:
+                    h = pre.tanh() if self.mode == "RNN_TANH" else pre.relu()
+            if masks is not None:
+                h = where(masks[t], h, h_prev)
+                c = None if c is None else where(masks[t], c, c_prev)
             outs[t] = h
         return stack(outs, 0), ((h, c) if c is not None else (h,))
 
