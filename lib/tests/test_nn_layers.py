@@ -122,6 +122,11 @@ LAYERS = {
                               [((2, 3, 4, 4), "float")]),
     "instancenorm2d_unbatched": (lambda n: n.InstanceNorm2d(3), [((3, 4, 4), "float")]),
     "rmsnorm": (lambda n: n.RMSNorm(6, eps=1e-5), [X]),
+    "cosine_similarity": (lambda n: n.CosineSimilarity(), [X, X]),
+    "cosine_similarity_dim0": (lambda n: n.CosineSimilarity(0, 1e-3), [X, X]),
+    "pairwise_distance": (lambda n: n.PairwiseDistance(), [X, X]),
+    "pairwise_distance_p1_keepdim": (lambda n: n.PairwiseDistance(1.0, 1e-3, True), [X, X]),
+    "pairwise_distance_broadcast": (lambda n: n.PairwiseDistance(3), [X, ((6,), "float")]),
     "sequential": (lambda n: n.Sequential(n.Linear(6, 5), n.Tanh(), n.Dropout(0.0),
                                           n.Linear(5, 2)), [X]),
 }
@@ -282,3 +287,101 @@ def test_norm_layer_input_checks_match_torch(torch):
 
 def _zeros(n, *shape):
     return (autodiff if n is nn else __import__("torch")).zeros(*shape)
+
+
+@pytest.mark.torch
+def test_distance_layers_keep_torchs_attributes(torch):
+    for ours, theirs in ((nn.PairwiseDistance(1.5, 1e-4, True),
+                          torch.nn.PairwiseDistance(1.5, 1e-4, True)),
+                         (nn.CosineSimilarity(-1, 1e-6), torch.nn.CosineSimilarity(-1, 1e-6))):
+        assert repr(ours) == repr(theirs)
+        assert {k: v for k, v in vars(ours).items() if not k.startswith("_")} == \
+            {k: v for k, v in vars(theirs).items() if not k.startswith("_")}
+
+
+def test_distance_layers_gradcheck():
+    from _helpers import check_grads
+    rng = np.random.default_rng(0)
+    a, b = (autodiff.tensor(rng.standard_normal((3, 4)), requires_grad=True) for _ in range(2))
+    check_grads(nn.CosineSimilarity(), a, b)
+    check_grads(nn.PairwiseDistance(p=3.0, keepdim=True), a, b)
+
+
+# ---- dtypes torch refuses: integer inputs, parameters of another dtype ---------------------------
+def _long(m, *shape):
+    return m.ones(*shape, dtype=m.long)
+
+
+DTYPE_ERRORS = [
+    ("batchnorm_long", NotImplementedError, "\"batch_norm\" not implemented for 'Long'",
+     lambda m: m.nn.BatchNorm2d(3)(_long(m, 2, 3, 4, 4))),
+    ("batchnorm_eval_bool", NotImplementedError, "\"batch_norm\" not implemented for 'Bool'",
+     lambda m: m.nn.BatchNorm1d(3).eval()(_long(m, 4, 3) > 0)),
+    ("instancenorm_int", NotImplementedError, "\"batch_norm\" not implemented for 'Int'",
+     lambda m: m.nn.InstanceNorm2d(3, affine=True)(_long(m, 2, 3, 4, 4).int())),
+    ("f_batch_norm_long", NotImplementedError, "\"batch_norm\" not implemented for 'Long'",
+     lambda m: m.nn.functional.batch_norm(_long(m, 2, 3), None, None, training=True)),
+    ("layernorm_long", RuntimeError, r"mixed dtype \(CPU\): all inputs must share same "
+     "datatype.", lambda m: m.nn.LayerNorm(3)(_long(m, 4, 3))),
+    ("layernorm_long_wrong_shape", RuntimeError, "mixed dtype", lambda m: m.nn.LayerNorm(3)(
+        _long(m, 4, 5))),
+    ("f_layer_norm_long", NotImplementedError, "\"LayerNormKernelImpl\" not implemented for "
+     "'Long'", lambda m: m.nn.functional.layer_norm(_long(m, 4, 3), (3,))),
+    ("groupnorm_long", RuntimeError, r"mixed dtype \(CPU\): all inputs must share same datatype.",
+     lambda m: m.nn.GroupNorm(1, 3)(_long(m, 4, 3))),
+    ("f_group_norm_long", NotImplementedError, "\"GroupNormKernelImpl\" not implemented for "
+     "'Long'", lambda m: m.nn.functional.group_norm(_long(m, 4, 3), 1)),
+    ("rmsnorm_long", NotImplementedError, "\"rms_norm\" not implemented for 'Long'",
+     lambda m: m.nn.RMSNorm(3)(_long(m, 4, 3))),
+    ("batchnorm_double_input", RuntimeError, r"mixed dtype \(CPU\): all inputs must share same "
+     "datatype.", lambda m: m.nn.BatchNorm1d(3)(_long(m, 4, 3).double())),
+    ("layernorm_double_params", RuntimeError, r"mixed dtype \(CPU\): expect parameter to have "
+     "scalar type of Float", lambda m: m.nn.LayerNorm(3).double()(_long(m, 4, 3).float())),
+    ("groupnorm_double_params", RuntimeError, "expect parameter to have scalar type of Float",
+     lambda m: m.nn.GroupNorm(1, 3).double()(_long(m, 4, 3).float())),
+    ("batchnorm_bias_dtype", RuntimeError, "expected scalar type Double but found Float",
+     lambda m: m.nn.functional.batch_norm(_long(m, 4, 3).double(), None, None,
+                                          m.ones(3, dtype=m.float64), m.zeros(3),
+                                          training=True)),
+    ("dropout_long", RuntimeError, "result type Float can't be cast to the desired output type "
+     "Long", lambda m: m.nn.Dropout()(_long(m, 4, 3))),
+    ("dropout2d_int", RuntimeError, "result type Float can't be cast to the desired output type "
+     "Int", lambda m: m.nn.Dropout2d()(_long(m, 2, 3, 4, 4).int())),
+    ("alpha_dropout_bool", RuntimeError, "result type Float can't be cast to the desired output "
+     "type Long", lambda m: m.nn.AlphaDropout()(_long(m, 4, 3) > 0)),
+    ("feature_alpha_dropout_long", RuntimeError, "can't be cast to the desired output type Long",
+     lambda m: m.nn.FeatureAlphaDropout()(_long(m, 2, 3, 4))),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Mismatch dtype between input and weight")
+@pytest.mark.parametrize("case", [pytest.param(c, id=c[0]) for c in DTYPE_ERRORS])
+def test_dtype_errors_match_torch(torch, case):
+    _, exc, message, fn = case
+    for m in (autodiff, torch):
+        with pytest.raises(exc, match=message):
+            fn(m)
+
+
+@pytest.mark.torch
+def test_integer_inputs_pass_where_torch_lets_them(torch):
+    """Dropout in eval mode, with p=0 or p=1 returns integer inputs as they are (p=1: zeros);
+    instance norm accepts running statistics of another dtype; float32 parameters normalise a
+    float16 input into float16."""
+    for m in (autodiff, torch):
+        x = _long(m, 4, 3)
+        assert m.nn.Dropout().eval()(x).dtype == m.long
+        assert m.nn.functional.dropout(x, 0.0).dtype == m.long
+        assert m.nn.functional.dropout(x, 1.0).dtype == m.long
+        assert m.nn.functional.feature_alpha_dropout(x > 0, 1.0, training=True).dtype == m.bool
+        y = m.nn.functional.instance_norm(m.rand(2, 3, 4), m.zeros(3, dtype=m.float64),
+                                          m.ones(3, dtype=m.float64))
+        assert y.dtype == m.float32
+        h = m.rand(4, 3, 2).half()
+        assert m.nn.BatchNorm1d(3)(h).dtype == m.float16
+        assert m.nn.LayerNorm(2)(h).dtype == m.float16
+        assert m.nn.GroupNorm(1, 3)(h).dtype == m.float16
+        z = m.nn.functional.rms_norm(m.rand(2, 3, requires_grad=True), (3,),
+                                     m.ones(3, dtype=m.float64))
+        assert z.dtype == m.float32 and z.grad_fn.name() == "ToCopyBackward0"

@@ -97,7 +97,60 @@ def _specs():
     return specs
 
 
-SPECS = _specs()
+_HINGE = lambda m: _c(m, [[1, -1, 0], [-1, -1, 1], [1, 1, -1], [-1, 2, 1]])   # noqa: E731
+_MULTILABEL = lambda m: m.tensor([[2, 0, -1], [1, -1, 0], [0, 1, 2], [-1, 0, 0]])  # noqa: E731
+_COUNTS = lambda rng, shape: rng.uniform(0.2, 3.0, shape)                       # noqa: E731
+_TINY_VAR = lambda rng, shape: np.where(rng.uniform(size=shape) < 0.3, 1e-9,   # noqa: E731
+                                        rng.uniform(0.5, 2, shape))
+
+
+def _new_specs():
+    """hinge embedding, multi-label soft margin, multi margin, multi-label margin, Poisson and
+    Gaussian NLL: every reduction, and their options."""
+    specs = []
+    for r in REDUCTIONS:
+        specs += [
+            S(f"hinge_embedding_{r}", _loss("hinge_embedding_loss", _HINGE, margin=0.5,
+                                            reduction=r), X),
+            S(f"multilabel_soft_margin_{r}", _loss("multilabel_soft_margin_loss", reduction=r),
+              X, P),
+            S(f"multilabel_soft_margin_weight_{r}", lambda m, x, t, r=r: m.nn.functional.
+              multilabel_soft_margin_loss(x, t, weight=_W3(m), reduction=r), X, P),
+            S(f"multi_margin_{r}", _loss("multi_margin_loss", _IDX, reduction=r), X),
+            S(f"multi_margin_p2_weight_{r}", lambda m, x, r=r: m.nn.functional.multi_margin_loss(
+                x, _IDX(m), p=2, margin=0.7, weight=_W3(m), reduction=r), X),
+            S(f"multilabel_margin_{r}", _loss("multilabel_margin_loss", _MULTILABEL,
+                                              reduction=r), X),
+            S(f"poisson_nll_{r}", _loss("poisson_nll_loss", reduction=r), X, ((4, 3), _COUNTS)),
+            S(f"poisson_nll_rate_full_{r}", _loss("poisson_nll_loss", log_input=False, full=True,
+                                                  reduction=r), ((4, 3), "pos"),
+              ((4, 3), _COUNTS)),
+            S(f"gaussian_nll_{r}", _loss("gaussian_nll_loss", reduction=r), X, X,
+              ((4, 3), "pos")),
+            S(f"gaussian_nll_full_{r}", _loss("gaussian_nll_loss", full=True, reduction=r,
+                                              eps=1e-3), X, X, ((4, 3), "pos")),
+        ]
+    specs += [
+        S("multi_margin_1d", _loss("multi_margin_loss", lambda m: m.tensor(1), reduction="none"),
+          ((5,), "real")),
+        S("multi_margin_1d_target1", _loss("multi_margin_loss", lambda m: m.tensor([3]), p=2,
+                                           reduction="none"), ((5,), "real")),
+        S("multilabel_margin_1d", _loss("multilabel_margin_loss", lambda m: m.tensor([3, 0, -1,
+                                                                                      2, 1]),
+                                        reduction="none"), ((5,), "real")),
+        S("multilabel_margin_repeated_label", _loss("multilabel_margin_loss", lambda m: m.tensor(
+            [[1, 1, -1], [0, 2, -1], [2, -1, 1], [0, 0, 0]]), reduction="sum"), X),
+        S("gaussian_nll_var_per_sample", _loss("gaussian_nll_loss"), X, X, ((4,), "pos")),
+        S("gaussian_nll_var_one_column", _loss("gaussian_nll_loss", reduction="none"), X, X,
+          ((4, 1), "pos")),
+        S("gaussian_nll_var_float", _loss("gaussian_nll_loss", lambda m: 0.7), X, X),
+        S("poisson_nll_full_log_input", _loss("poisson_nll_loss", full=True), X,
+          ((4, 3), _COUNTS)),
+    ]
+    return specs
+
+
+SPECS = _specs() + _new_specs()
 
 
 @pytest.mark.parametrize("spec", spec_params(SPECS))
@@ -166,6 +219,12 @@ MODULES = {
     "CosineEmbeddingLoss": ({"margin": 0.1}, [X, X, "labels"]),
     "MarginRankingLoss": ({"margin": 0.2}, [((4,), "real"), ((4,), "real"), "labels"]),
     "TripletMarginLoss": ({"margin": 0.5}, [X, X, X]),
+    "HingeEmbeddingLoss": ({"margin": 0.5, "reduction": "sum"}, [X, "signs"]),
+    "MultiLabelSoftMarginLoss": ({"weight": [1.0, 0.5, 2.0]}, [X, "probs"]),
+    "MultiMarginLoss": ({"p": 2, "margin": 0.5, "weight": [1.0, 0.5, 2.0]}, [X, "index"]),
+    "MultiLabelMarginLoss": ({"reduction": "none"}, [X, "multilabel"]),
+    "PoissonNLLLoss": ({"log_input": False, "full": True, "eps": 1e-4}, [P, "counts"]),
+    "GaussianNLLLoss": ({"full": True, "eps": 1e-3}, [X, X, ((4, 1), "prob")]),
 }
 
 
@@ -180,6 +239,10 @@ def _module_inputs(m, specs, rng):
             out.append(_IDX(m))
         elif spec == "labels":
             out.append(_Y(m))
+        elif spec == "multilabel":
+            out.append(_MULTILABEL(m))
+        elif spec == "counts":
+            out.append(_c(m, np.linspace(0, 3, 12).reshape(4, 3)))
         else:
             shape, kind = spec
             data = rng.uniform(0.1, 0.9, shape)
@@ -205,6 +268,46 @@ def test_loss_module_matches_torch(torch, name):
     for a, b in zip(ours, theirs):
         if b.grad is not None:
             assert_close(a.grad, b.grad, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, kwargs", [
+    ("HingeEmbeddingLoss", {}), ("MultiLabelSoftMarginLoss", {}), ("MultiMarginLoss", {}),
+    ("MultiLabelMarginLoss", {}), ("PoissonNLLLoss", {}), ("GaussianNLLLoss", {}),
+    ("MultiMarginLoss", {"p": 2, "margin": 0.5}), ("PoissonNLLLoss", {"log_input": False}),
+    ("GaussianNLLLoss", {"full": True, "reduction": "sum"}),
+])
+def test_new_loss_modules_have_torchs_attributes(torch, name, kwargs):
+    ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    assert repr(ours) == repr(theirs)
+    public = lambda mod: {k: v for k, v in vars(mod).items() if not k.startswith("_")
+                          and k != "training"}
+    assert public(ours) == public(theirs)
+
+
+@pytest.mark.torch
+def test_gaussian_nll_clamps_var_without_blocking_its_gradient(torch):
+    """Below ``eps`` the variance is clamped, but its gradient is the one at ``eps`` (torch
+    clamps under no_grad): not a true derivative, so compared with torch, not gradchecked."""
+    arrays = [np.linspace(-1, 1, 6), np.linspace(1, -0.5, 6), np.array([1e-9, 0.0, 1e-5, 1.0,
+                                                                         2e-7, 3.0])]
+    results = []
+    for m in (autodiff, torch):
+        x, t, v = (m.tensor(a, requires_grad=True) for a in arrays)
+        loss = m.nn.functional.gaussian_nll_loss(x, t, v, eps=1e-6, reduction="none")
+        loss.backward(m.ones(6, dtype=m.float64))
+        results.append([loss, x.grad, t.grad, v.grad])
+    for a, b in zip(*results):
+        assert_close(a, b, rtol=1e-10, atol=0)
+
+
+@pytest.mark.torch
+def test_nll_ignored_targets_are_positive_zero(torch):
+    for m in (autodiff, torch):
+        out = m.nn.NLLLoss(ignore_index=0, reduction="none")(
+            m.tensor([[1.0, 2.0], [3.0, 4.0]]).log_softmax(1), m.tensor([0, 1]))
+        assert "0.0000" in str(out) and "-0.0000" not in str(out)
+        assert np.signbit(out.detach().numpy()[0]) == np.False_
 
 
 def test_loss_weight_is_a_buffer_that_moves_with_the_module():
@@ -278,6 +381,151 @@ ERRORS = [
      "have the same number of dimensions, but got: anchor 2D, positive 2D, and negative 1D "
      "inputs", lambda m: m.nn.functional.triplet_margin_loss(m.rand(3, 2), m.rand(3, 2),
                                                             m.rand(2))),
+    # multi margin / multi-label margin
+    ("multi_margin_3d", RuntimeError, r"Expected non-empty vector or matrix with optional 0-dim "
+     r"batch size, but got: \[2, 3, 4\]", lambda m: m.nn.functional.multi_margin_loss(
+         m.rand(2, 3, 4), m.tensor([0, 1]))),
+    ("multi_margin_no_classes", RuntimeError, r"but got: \[2, 0\]",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(2, 0), m.tensor([0, 1]))),
+    ("multi_margin_target_size", RuntimeError, r"multi_margin_loss: target tensor should be 1-D "
+     r"with size equal to the number of input samples \(batch size\). Expected target size "
+     r"\[4\], but got \[2\]. Input has shape \[4, 3\].",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3), m.tensor([0, 1]))),
+    ("multi_margin_target_2d", RuntimeError, r"Expected target size \[4\], but got \[4, 1\]",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3), m.zeros(4, 1, dtype=m.long))),
+    ("multi_margin_out_of_range", RuntimeError, "target out of range",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3), m.tensor([0, 1, 3, 1]))),
+    ("multi_margin_negative_target", RuntimeError, "target out of range",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3), m.tensor([0, 1, -1, 1]))),
+    ("multi_margin_float_target", RuntimeError, "expected scalar type Long but found Float",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3), m.zeros(4))),
+    ("multi_margin_p", ValueError, "only p == 1 and p == 2 supported",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3), m.tensor([0, 1, 2, 1]), p=3)),
+    ("multi_margin_module_p", ValueError, "only p == 1 and p == 2 supported",
+     lambda m: m.nn.MultiMarginLoss(p=3)),
+    ("multi_margin_weight_2d", ValueError, "weight must be one-dimensional",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3), m.tensor([0, 1, 2, 1]),
+                                                 weight=m.ones(3, 1))),
+    ("multi_margin_module_weight_2d", ValueError, "MultiMarginLoss: expected weight to be None "
+     "or 1D tensor, got 2D instead", lambda m: m.nn.MultiMarginLoss(weight=m.ones(3, 1))),
+    ("multi_margin_weight_size", RuntimeError, r"inconsistent weight size, expected 3 but got "
+     r"\[2\]", lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3), m.tensor([0, 1, 2, 1]),
+                                                         weight=m.ones(2))),
+    ("multi_margin_weight_dtype", RuntimeError, "expected scalar type Double but found Float",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3, dtype=m.float64),
+                                                 m.tensor([0, 1, 2, 1]), weight=m.ones(3))),
+    ("multi_margin_weight_requires_grad", RuntimeError, "The function 'multi_margin_loss' is not "
+     "differentiable with respect to argument 'weight'. This input cannot have requires_grad "
+     "True.", lambda m: m.nn.functional.multi_margin_loss(
+         m.rand(4, 3), m.tensor([0, 1, 2, 1]), weight=m.ones(3, requires_grad=True))),
+    ("multi_margin_long_input", NotImplementedError, "\"multi_margin_loss_cpu_kernel\" not "
+     "implemented for 'Long'", lambda m: m.nn.functional.multi_margin_loss(
+         m.ones(4, 3, dtype=m.long), m.tensor([0, 1, 2, 1]))),
+    ("multi_margin_reduction", ValueError, "foo is not a valid value for reduction",
+     lambda m: m.nn.functional.multi_margin_loss(m.rand(4, 3), m.tensor([0, 1, 2, 1]),
+                                                 reduction="foo")),
+    ("multilabel_margin_target_size", RuntimeError, r"inconsistent target size: \[3, 3\] for "
+     r"input of size: \[4, 3\]", lambda m: m.nn.functional.multilabel_margin_loss(
+         m.rand(4, 3), m.zeros(3, 3, dtype=m.long))),
+    ("multilabel_margin_3d", RuntimeError, r"Expected non-empty vector or matrix with optional "
+     r"0-dim batch size, but got: \[2, 3, 4\]", lambda m: m.nn.functional.multilabel_margin_loss(
+         m.rand(2, 3, 4), m.zeros(2, 3, 4, dtype=m.long))),
+    ("multilabel_margin_out_of_range", RuntimeError, "argument #2 'target' is out of range",
+     lambda m: m.nn.functional.multilabel_margin_loss(m.rand(2, 3), m.tensor([[0, 3, -1],
+                                                                              [1, -1, 0]]))),
+    ("multilabel_margin_below_minus_1", RuntimeError, "argument #2 'target' is out of range",
+     lambda m: m.nn.functional.multilabel_margin_loss(m.rand(2, 3), m.tensor([[0, -2, -1],
+                                                                              [1, -1, 0]]))),
+    ("multilabel_margin_int_target", RuntimeError, "expected scalar type Long but found Int",
+     lambda m: m.nn.functional.multilabel_margin_loss(m.rand(2, 3), m.zeros(2, 3,
+                                                                            dtype=m.int32))),
+    ("multilabel_margin_long_input", NotImplementedError, "\"multilabel_margin_loss_forward_out_"
+     "frame\" not implemented for 'Long'", lambda m: m.nn.functional.multilabel_margin_loss(
+         m.ones(2, 3, dtype=m.long), m.zeros(2, 3, dtype=m.long))),
+    ("multilabel_margin_reduction", ValueError, "foo is not a valid value for reduction",
+     lambda m: m.nn.functional.multilabel_margin_loss(m.rand(2, 3), m.zeros(2, 3, dtype=m.long),
+                                                      reduction="foo")),
+    ("hinge_reduction", ValueError, "foo is not a valid value for reduction",
+     lambda m: m.nn.functional.hinge_embedding_loss(m.rand(3), m.ones(3), reduction="foo")),
+    ("multilabel_soft_margin_reduction", ValueError, "foo is not valid",
+     lambda m: m.nn.functional.multilabel_soft_margin_loss(m.rand(2, 3), m.ones(2, 3),
+                                                           reduction="foo")),
+    ("poisson_reduction", ValueError, "foo is not a valid value for reduction",
+     lambda m: m.nn.functional.poisson_nll_loss(m.rand(3), m.ones(3), reduction="foo")),
+    # Gaussian NLL's variance
+    ("gaussian_negative_var", ValueError, "var has negative entry/entries",
+     lambda m: m.nn.functional.gaussian_nll_loss(m.rand(3), m.rand(3), m.tensor([1.0, -1, 1]))),
+    ("gaussian_negative_float_var", ValueError, "var has negative entry/entries",
+     lambda m: m.nn.functional.gaussian_nll_loss(m.rand(3), m.rand(3), -1.0)),
+    ("gaussian_var_size", ValueError, "var is of incorrect size",
+     lambda m: m.nn.functional.gaussian_nll_loss(m.rand(4, 3, 2), m.rand(4, 3, 2),
+                                                 m.ones(4, 1, 1))),
+    ("gaussian_var_rank", ValueError, "var is of incorrect size",
+     lambda m: m.nn.functional.gaussian_nll_loss(m.rand(4, 3), m.rand(4, 3), m.ones(3))),
+    ("gaussian_reduction", ValueError, "foo is not valid",
+     lambda m: m.nn.functional.gaussian_nll_loss(m.rand(3), m.rand(3), m.ones(3),
+                                                 reduction="foo")),
+    # dtypes: BCE wants the input's dtype, BCE with logits works in place on the target
+    ("bce_long_target", RuntimeError, "Found dtype Long but expected Float",
+     lambda m: m.nn.BCELoss()(m.rand(3), m.tensor([1, 0, 1]))),
+    ("bce_float_target_double_input", RuntimeError, "Found dtype Float but expected Double",
+     lambda m: m.nn.BCELoss()(m.rand(3, dtype=m.float64), m.rand(3))),
+    ("bce_long_input_float_target", RuntimeError, "Found dtype Float but expected Long",
+     lambda m: m.nn.functional.binary_cross_entropy(m.ones(3, dtype=m.long), m.rand(3))),
+    ("bce_long_input", NotImplementedError, "\"binary_cross_entropy\" not implemented for 'Long'",
+     lambda m: m.nn.functional.binary_cross_entropy(m.ones(3, dtype=m.long),
+                                                    m.ones(3, dtype=m.long))),
+    ("bce_logits_long_target", RuntimeError, "result type Float can't be cast to the desired "
+     "output type Long", lambda m: m.nn.BCEWithLogitsLoss()(m.rand(3), m.tensor([1, 0, 1]))),
+    ("bce_logits_bool_target", RuntimeError, "Subtraction, the `-` operator, with two bool "
+     "tensors is not supported.", lambda m: m.nn.BCEWithLogitsLoss()(m.rand(3), m.rand(3) > 0.5)),
+    ("bce_logits_long_input", NotImplementedError, "\"log_sigmoid_cpu\" not implemented for "
+     "'Long'", lambda m: m.nn.functional.binary_cross_entropy_with_logits(
+         m.ones(3, dtype=m.long), m.rand(3))),
+    ("huber_long_input", RuntimeError, "result type Double can't be cast to the desired output "
+     "type Long", lambda m: m.nn.functional.huber_loss(m.ones(3, dtype=m.long),
+                                                       m.rand(3, dtype=m.float64))),
+    ("huber_int_long", NotImplementedError, "\"huber_cpu\" not implemented for 'Long'",
+     lambda m: m.nn.functional.huber_loss(m.ones(3, dtype=m.int32), m.ones(3, dtype=m.long))),
+    ("soft_margin_int", RuntimeError, "result type Float can't be cast to the desired output "
+     "type Int", lambda m: m.nn.functional.soft_margin_loss(m.ones(3, dtype=m.int32),
+                                                            m.ones(3, dtype=m.int32))),
+    ("soft_margin_bool", RuntimeError, "Negation, the `-` operator, on a bool tensor is not "
+     "supported.", lambda m: m.nn.functional.soft_margin_loss(m.ones(3) > 0, m.rand(3))),
+    ("mse_bool", NotImplementedError, "\"mse_cpu\" not implemented for 'Bool'",
+     lambda m: m.nn.functional.mse_loss(m.ones(3) > 0, m.ones(3) > 0)),
+    ("smooth_l1_long", NotImplementedError, "\"smooth_l1_cpu\" not implemented for 'Long'",
+     lambda m: m.nn.functional.smooth_l1_loss(m.tensor([1, 2]), m.tensor([1, 3]))),
+    ("kl_div_long_target", RuntimeError, "kl_div: Integral inputs not supported.",
+     lambda m: m.nn.functional.kl_div(m.rand(3), m.tensor([1, 0, 1]), reduction="sum")),
+    ("kl_div_bool_input", RuntimeError, "kl_div: Integral inputs not supported.",
+     lambda m: m.nn.functional.kl_div(m.rand(3) > 0, m.rand(3), reduction="sum")),
+    # class-index losses: the weight's dtype, a weight that requires grad, integer scores
+    ("ce_weight_dtype", RuntimeError, "expected scalar type Double but found Float",
+     lambda m: m.nn.functional.cross_entropy(m.rand(3, 5, dtype=m.float64), m.tensor([0, 4, 1]),
+                                             weight=m.ones(5))),
+    ("nll_weight_dtype", RuntimeError, "expected scalar type Float but found Double",
+     lambda m: m.nn.functional.nll_loss(m.rand(3, 5), m.tensor([0, 4, 1]),
+                                        weight=m.ones(5, dtype=m.float64))),
+    ("nll_2d_weight_long", RuntimeError, "expected scalar type Float but found Long",
+     lambda m: m.nn.functional.nll_loss(m.rand(2, 3, 2, 2), m.zeros(2, 2, 2, dtype=m.long),
+                                        weight=m.ones(3, dtype=m.long))),
+    ("ce_smoothing_weight_dtype", RuntimeError, "expected scalar type Double but found Float",
+     lambda m: m.nn.CrossEntropyLoss(weight=m.ones(5), label_smoothing=0.1)(
+         m.rand(3, 5, dtype=m.float64), m.tensor([0, 4, 1]))),
+    ("nll_weight_requires_grad", RuntimeError, "The function 'nll_loss_forward' is not "
+     "differentiable with respect to argument 'weight'. This input cannot have requires_grad "
+     "True.", lambda m: m.nn.functional.nll_loss(m.rand(3, 5), m.tensor([0, 4, 1]),
+                                                 weight=m.ones(5, requires_grad=True))),
+    ("ce_3d_weight_requires_grad", RuntimeError, "The function 'nll_loss2d_forward' is not "
+     "differentiable with respect to argument 'weight'.", lambda m: m.nn.functional.cross_entropy(
+         m.rand(2, 5, 3), m.zeros(2, 3, dtype=m.long), weight=m.ones(5, requires_grad=True))),
+    ("nll_long_input", NotImplementedError, "\"nll_loss_out_frame\" not implemented for 'Long'",
+     lambda m: m.nn.functional.nll_loss(m.ones(3, 5, dtype=m.long), m.tensor([0, 4, 1]),
+                                        weight=m.ones(5, dtype=m.float64))),
+    ("nll_2d_long_input", NotImplementedError, "\"nll_loss2d_forward_out_frame\" not "
+     "implemented for 'Long'", lambda m: m.nn.functional.nll_loss(
+         m.ones(2, 3, 4, dtype=m.long), m.zeros(2, 4, dtype=m.long))),
     ("cosine_target_dims", RuntimeError, "0D or 1D target tensor expected, multi-target not "
      "supported", lambda m: m.nn.functional.cosine_embedding_loss(m.rand(3, 2), m.rand(3, 2),
                                                                  m.ones(3, 1))),
@@ -291,6 +539,58 @@ def test_errors_match_torch(torch, case):
     for m in (autodiff, torch):
         with pytest.raises(exc, match=message):
             fn(m)
+
+
+@pytest.mark.torch
+def test_nll_weight_may_require_grad_without_grad_mode(torch):
+    for m in (autodiff, torch):
+        with m.no_grad():
+            m.nn.functional.nll_loss(m.rand(3, 5), m.tensor([0, 4, 1]),
+                                     weight=m.ones(5, requires_grad=True))
+
+
+# targets of another dtype: which losses promote, which keep the input's or the target's dtype
+DTYPE_CASES = [
+    ("mse_loss", "float32", "int64"), ("mse_loss", "int64", "float64"),
+    ("mse_loss", "bool", "float32"), ("mse_loss", "float32", "float16"),
+    ("l1_loss", "float32", "int64"), ("l1_loss", "int64", "float32"),
+    ("smooth_l1_loss", "int64", "float64"), ("smooth_l1_loss", "float64", "float32"),
+    ("huber_loss", "float32", "float64"), ("huber_loss", "float16", "float32"),
+    ("huber_loss", "float32", "int64"), ("soft_margin_loss", "float32", "float64"),
+    ("soft_margin_loss", "float64", "int64"), ("kl_div", "float32", "float64"),
+    ("binary_cross_entropy_with_logits", "float64", "float32"),
+    ("binary_cross_entropy_with_logits", "float32", "float64"),
+    ("binary_cross_entropy_with_logits", "float32", "float16"),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("fn, input_dtype, target_dtype", DTYPE_CASES)
+def test_mixed_dtype_targets_match_torch(torch, fn, input_dtype, target_dtype):
+    x = np.linspace(0.1, 0.9, 6).reshape(2, 3)
+    t = np.array([[1, 0, 1], [0, 0, 1]])
+    results = []
+    for m in (autodiff, torch):
+        inp = m.tensor(x).to(getattr(m, input_dtype))
+        if inp.is_floating_point():
+            inp.requires_grad_()
+        out = getattr(m.nn.functional, fn)(inp, m.tensor(t).to(getattr(m, target_dtype)),
+                                           reduction="none")
+        if out.requires_grad and not (m is torch and fn == "huber_loss"):
+            out.sum().backward()     # torch's huber backward refuses a target of another dtype
+        results += [out, inp.grad]
+    assert_close(results[0], results[2], rtol=1e-3, atol=1e-4)
+    if results[3] is not None:
+        assert_close(results[1], results[3], rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.torch
+def test_bce_weights_of_another_dtype_keep_the_input_dtype(torch):
+    for m in (autodiff, torch):
+        p, t = m.tensor([0.2, 0.7]), m.tensor([0.0, 1.0])
+        assert m.nn.BCELoss(weight=m.tensor([1, 2]))(p, t).dtype == m.float32
+        assert m.nn.BCEWithLogitsLoss(weight=m.tensor([1.0, 2.0], dtype=m.float64),
+                                      pos_weight=m.tensor([3, 1]))(p, t).dtype == m.float32
 
 
 @pytest.mark.torch
@@ -311,3 +611,19 @@ def test_kl_div_mean_warns_like_torch(torch):
         with pytest.warns(UserWarning, match="reduction: 'mean' divides the total loss by both "
                                              "the batch size and the support size."):
             m.nn.functional.kl_div(m.rand(2, 3).log(), m.rand(2, 3))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda x, t: F.multi_margin_loss(x * t, autodiff.tensor([0, 2, 1], device=x.device), p=2),
+    lambda x, t: F.multilabel_margin_loss(x * t, autodiff.tensor([[2, -1, 0], [0, 1, -1],
+                                                                  [1, 2, 0]], device=x.device)),
+    lambda x, t: F.hinge_embedding_loss(x * t, autodiff.tensor([1.0, -1.0, 0.0],
+                                                               device=x.device)),
+    lambda x, t: F.multilabel_soft_margin_loss(x, t.sigmoid()),
+    lambda x, t: F.poisson_nll_loss(x, t.abs() * 3, full=True),
+    lambda x, t: F.gaussian_nll_loss(x, t, (x * t).abs()[:, 0], full=True),
+], ids=["multi_margin", "multilabel_margin", "hinge", "multilabel_soft_margin", "poisson",
+        "gaussian"])
+def test_new_losses_run_on_the_simulated_gpu(fn):
+    from _helpers import cpu_vs_simulated_cuda
+    cpu_vs_simulated_cuda(fn, (3, 3), (3, 3))

@@ -18,6 +18,9 @@ from ..ops.linear import linear
 from ..ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                           cosine_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss,
                           mse_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
+from ..ops.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
+from ..ops.margin_losses import (hinge_embedding_loss, multi_margin_loss, multilabel_margin_loss,
+                                 multilabel_soft_margin_loss)
 from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
 from ..ops.unary import sigmoid as _sigmoid, tanh as _tanh, relu as _relu
 from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
@@ -48,6 +51,8 @@ __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "kl_div",
     "cosine_embedding_loss", "margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss",
+    "hinge_embedding_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
     # convolution, pooling, resampling
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",

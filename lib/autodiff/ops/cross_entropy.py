@@ -9,7 +9,8 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import xp_of
-from .losses import apply_reduction, check_reduction, legacy_reduction
+from ..autograd.grad_mode import is_grad_enabled
+from .losses import apply_reduction, check_reduction, legacy_reduction, not_implemented, type_name
 
 __all__ = []
 
@@ -45,6 +46,8 @@ class NllLoss(Function):
         coef_full = ((classes == t[:, None]) * coef[:, None]).astype(x.dtype)
         ctx.coef = Tensor._make(coef_full[0] if single else coef_full)
         loss = coef * picked
+        if reduction != "mean":     # ignored targets: +0, not -0 (all ignored: mean is nan)
+            loss = xp.where(valid, loss, 0)
         if reduction != "none":
             return loss.sum()
         return loss[0] if single else loss
@@ -86,6 +89,12 @@ def _check_nll(input, target, weight):
     if weight is not None and weight.numel() != classes:
         raise RuntimeError(f"weight tensor should be defined either for all {classes} classes "
                            f"or no classes but got weight tensor of shape: {list(weight.shape)}")
+    if not input.is_floating_point():
+        raise not_implemented("nll_loss_out_frame" if dim <= 2 else
+                              "nll_loss2d_forward_out_frame", input.dtype)
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {type_name(input.dtype)} but found "
+                           f"{type_name(weight.dtype)}")
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -93,6 +102,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     """Negative log-likelihood of the target classes, given log-probabilities ``input``."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction)
+    if weight is not None and weight.requires_grad and is_grad_enabled():
+        name = "nll_loss_forward" if input.dim() <= 2 else "nll_loss2d_forward"
+        raise RuntimeError(f"The function '{name}' is not differentiable with respect to "
+                           "argument 'weight'. This input cannot have requires_grad True.")
     _check_nll(input, target, weight)
     dim = input.dim()
     if dim <= 2:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import warnings
 
+from .. import _dtype as D
 from .._random import _gen_for
+from ..backend import xp_of
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 
@@ -56,7 +58,12 @@ def _dropout(input, p, training, inplace, per_channel=False, alpha=False):
         return input
     x = _source(input, inplace)
     if p == 1:
-        return _apply(input, x * Tensor._make(input._data * 0), inplace)
+        return _apply(input, x * Tensor._make(xp_of(input._data).zeros((), input._data.dtype)),
+                      inplace)
+    if not input.is_floating_point():       # torch's error: a float mask times an integer input
+        from .losses import check_cast
+        check_cast(D.get_default_dtype(), D.int64 if alpha and input.dtype is D.bool
+                   else input.dtype)
     mask = _keep_mask(input, p, per_channel)
     if not alpha:
         return _apply(input, x * (mask / (1 - p)), inplace)

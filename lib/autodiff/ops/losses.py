@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 
+from .. import _dtype as D
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import promote, xp_of
@@ -55,25 +56,50 @@ def _const(array, like):
     return Tensor._make(array.astype(like._data.dtype, copy=False))
 
 
+# ---- torch's dtype rules -----------------------------------------------------------------------
+def type_name(dtype):
+    """torch's scalar type name of a dtype ('Float', 'Double', 'Long', ...)."""
+    from ._linalg_util import TYPE_NAMES
+    return TYPE_NAMES[dtype.name]
+
+
+def not_implemented(kernel, dtype):
+    """torch's error for a kernel that has no version for ``dtype``."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{type_name(dtype)}\'')
+
+
+def check_cast(result, out):
+    """torch's error when a result of dtype ``result`` is written into a tensor of dtype ``out``
+    of a lower category (float into an integer tensor)."""
+    if not D.can_cast(result, out):
+        raise RuntimeError(f"result type {type_name(result)} can't be cast to the desired output "
+                           f"type {type_name(out)}")
+
+
 # ---- fused pointwise losses --------------------------------------------------------------------
 class _PointwiseLoss(Function):
     """``reduce(f(x, t))`` in one node. Subclasses give ``f`` on arrays and the elementwise
-    derivatives ``dx`` (and ``dt``, by default ``-dx``) as tensors."""
+    derivatives ``dx`` (and ``dt``, by default ``-dx``) as tensors; ``result_dtype`` applies
+    torch's dtype rules for the pair (by default: the promoted type, which must be floating)."""
     _operands = (0, 1)          # input and target; weights are not differentiable
 
     kernel = "loss"
 
     @classmethod
+    def result_dtype(cls, x, t):
+        dtype = D.result_type(x, t)
+        if not dtype.is_floating_point:
+            raise not_implemented(cls.kernel, dtype)
+        return dtype
+
+    @classmethod
     def forward(cls, ctx, x, t, reduction, *params):
-        if x._data.dtype.kind != "f":
-            from .inplace import _type_name
-            raise NotImplementedError(f'"{cls.kernel}" not implemented for '
-                                      f"'{_type_name(x.dtype)}'")
+        out = cls.result_dtype(x, t)
         xd, td = promote(x, t)
         ctx.save_for_backward(x, t)
         ctx.reduction, ctx.params = reduction, params
         loss = cls.f(xp_of(xd), xd, td, *(p._data if isinstance(p, Tensor) else p
-                                          for p in params))
+                                          for p in params)).astype(out.np, copy=False)
         ctx.n = loss.size
         if reduction == "none":
             return loss
@@ -117,6 +143,11 @@ class HuberLoss(_PointwiseLoss):
     """0.5 d**2 where |d| < delta, else delta (|d| - delta / 2)."""
     grad_name, kernel = "HuberLossBackward0", "huber_cpu"
 
+    @classmethod
+    def result_dtype(cls, x, t):
+        check_cast(super().result_dtype(x, t), x.dtype)     # written into a tensor like x
+        return x.dtype
+
     @staticmethod
     def f(xp, x, t, delta):
         d = xp.abs(x - t)
@@ -128,6 +159,18 @@ class HuberLoss(_PointwiseLoss):
 class SoftMarginLoss(_PointwiseLoss):
     """``log(1 + exp(-t x))`` for labels t = +-1."""
     grad_name, kernel = "SoftMarginLossBackward0", "soft_margin_cpu"
+
+    @staticmethod
+    def result_dtype(x, t):
+        """torch computes ``log1p(exp(-x * t))`` (floating even for integers) into a tensor
+        like ``x``."""
+        if x.dtype is D.bool:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                               "you are trying to invert a mask, use the `~` or `logical_not()` "
+                               "operator instead.")
+        dtype = D.result_type(x, t)
+        check_cast(dtype if dtype.is_floating_point else D.get_default_dtype(), x.dtype)
+        return x.dtype
 
     @staticmethod
     def f(xp, x, t):
@@ -151,6 +194,15 @@ class BinaryCrossEntropy(_PointwiseLoss):
     """``-w (t log x + (1 - t) log(1 - x))`` with the logs clamped at -100, as in torch."""
     grad_name, kernel = "BinaryCrossEntropyBackward0", "binary_cross_entropy"
 
+    @classmethod
+    def result_dtype(cls, x, t):
+        if t.dtype is not x.dtype:
+            raise RuntimeError(f"Found dtype {type_name(t.dtype)} but expected "
+                               f"{type_name(x.dtype)}")
+        if not x.dtype.is_floating_point:
+            raise not_implemented(cls.kernel, x.dtype)
+        return x.dtype
+
     @staticmethod
     def f(xp, x, t, weight):
         if ((x < 0) | (x > 1)).any():
@@ -172,7 +224,18 @@ class BinaryCrossEntropy(_PointwiseLoss):
 class BinaryCrossEntropyWithLogits(_PointwiseLoss):
     """``w ((1 - t) x + (1 + (pw - 1) t) log(1 + exp(-x)))``: BCE of ``sigmoid(x)`` without
     its overflow (``pw`` weighs the positive class)."""
-    grad_name, kernel = "BinaryCrossEntropyWithLogitsBackward0", "binary_cross_entropy_with_logits"
+    grad_name = "BinaryCrossEntropyWithLogitsBackward0"
+
+    @staticmethod
+    def result_dtype(x, t):
+        """torch works in place on ``1 - t``: the loss has the target's dtype."""
+        if not x.dtype.is_floating_point:
+            raise not_implemented("log_sigmoid_cpu", x.dtype)
+        if t.dtype is D.bool:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        check_cast(D.result_type(x, t), t.dtype)
+        return t.dtype
 
     @staticmethod
     def f(xp, x, t, weight, pos_weight):
@@ -287,6 +350,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     ``'batchmean'`` divides the sum by the batch size (the mathematical definition)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_reduction(reduction, ("none", "mean", "sum", "batchmean"))
+    if not (input.is_floating_point() and target.is_floating_point()):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     if reduction == "mean":
         warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
                       "support size.'batchmean' divides only by the batch size, and aligns with "

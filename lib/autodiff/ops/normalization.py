@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 
+from .. import _dtype as D
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import xp_of
+from .losses import not_implemented, type_name
 
 # torch.batch_norm and torch.instance_norm take their arguments in another order: only the
 # functions whose top-level signature is the same are exported as ``autodiff.<name>``
@@ -35,6 +37,27 @@ def _standardize_grad(grad, x, dims, eps):
     gx = invstd * (grad - grad.mean(dims, keepdim=True)
                    - xhat * (grad * xhat).mean(dims, keepdim=True))
     return gx, xhat
+
+
+def _check_kernel(kernel, input):
+    if not input.is_floating_point():
+        raise not_implemented(kernel, input.dtype)
+
+
+def _check_params(input, *params):
+    """torch's (CPU) dtype rule for the parameters (weight, bias, running statistics): the
+    input's dtype -- or float32 for a float16 input."""
+    params = [p for p in params if p is not None]
+    if params and params[0].dtype is not input.dtype:
+        if any(p.dtype is not D.float32 for p in params):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        if input.dtype is not D.float16:
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+        return
+    for p in params:
+        if p.dtype is not input.dtype:
+            raise RuntimeError(f"expected scalar type {type_name(input.dtype)} but found "
+                               f"{type_name(p.dtype)}")
 
 
 def _moments(x, dims):
@@ -72,7 +95,7 @@ class NativeBatchNorm(Function):
         ctx.dims, ctx.shape, ctx.training, ctx.eps = dims, shape, training, eps
         if not training:
             ctx.mean, ctx.invstd = Tensor._make(mean), Tensor._make(invstd)
-        return y
+        return y.astype(xd.dtype, copy=False)      # float32 parameters of a float16 input
 
     @staticmethod
     def backward(ctx, grad):
@@ -106,6 +129,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    _check_kernel("batch_norm", input)
+    _check_params(input, weight, bias, running_mean, running_var)
     if not training and (running_mean is None or running_var is None):
         training = True                # no running statistics: always the batch's
     return NativeBatchNorm.apply(input, weight, bias, running_mean, running_var, training,
@@ -121,8 +146,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                          f"{input.shape}")
     n, c = input.shape[:2]
     repeat = lambda t: None if t is None else t.unsqueeze(0).expand(n, c).reshape(n * c)
-    rm, rv = (None if t is None else Tensor._make(xp_of(t._data).tile(t._data, n))
-              for t in (running_mean, running_var))
+    rm, rv = (None if t is None else Tensor._make(xp_of(t._data).tile(t._data, n).astype(
+        input._data.dtype, copy=False)) for t in (running_mean, running_var))
     out = batch_norm(input.reshape((1, n * c) + tuple(input.shape[2:])), rm, rv,
                      repeat(weight), repeat(bias), use_input_stats, momentum, eps)
     for buf, rep in ((running_mean, rm), (running_var, rv)):
@@ -148,7 +173,7 @@ class NativeLayerNorm(Function):
             y = y + bias._data
         ctx.save_for_backward(x, weight)
         ctx.dims, ctx.eps = dims, eps
-        return y
+        return y.astype(xd.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -163,6 +188,7 @@ class NativeLayerNorm(Function):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Standardise each sample over its trailing ``normalized_shape`` dims."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    _check_params(input, weight, bias)
     k = len(shape)
     if input.dim() < k or tuple(input.shape[input.dim() - k:]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
@@ -173,6 +199,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got "
                                f"{name} of shape {list(t.shape)} and normalized_shape = "
                                f"{list(shape)}")
+    _check_kernel("LayerNormKernelImpl", input)
     return NativeLayerNorm.apply(input, weight, bias, k, eps)
 
 
@@ -193,7 +220,7 @@ class NativeGroupNorm(Function):
             y = y + bias._data.reshape(shape)
         ctx.save_for_backward(x, weight)
         ctx.groups, ctx.shape, ctx.eps = groups, shape, eps
-        return y
+        return y.astype(xd.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
@@ -219,6 +246,8 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                            f"but got input of shape {list(input.shape)} and "
                            f"num_groups={num_groups}")
     _verify_batch_size((input.shape[0] * c // num_groups, num_groups) + tuple(input.shape[2:]))
+    _check_params(input, weight, bias)
+    _check_kernel("GroupNormKernelImpl", input)
     return NativeGroupNorm.apply(input, weight, bias, num_groups, eps)
 
 
@@ -230,12 +259,13 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
                            f"[*, {', '.join(map(str, shape))}], but got input of size"
                            f"{list(input.shape)}")
+    _check_kernel("rms_norm", input)
     if eps is None:
         import numpy as np
         eps = float(np.finfo(input._data.dtype).eps)
     dims = tuple(range(input.dim() - len(shape), input.dim()))
     out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
-    return out if weight is None else out * weight
+    return out if weight is None else (out * weight).to(input.dtype)
 
 
 __methods__ = []

@@ -14,7 +14,10 @@ from .normalization import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, In
                             InstanceNorm2d, InstanceNorm3d, LayerNorm, RMSNorm)
 from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropyLoss, HuberLoss,
                    KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss,
-                   SoftMarginLoss, TripletMarginLoss)
+                   SoftMarginLoss, TripletMarginLoss, HingeEmbeddingLoss,
+                   MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
+                   PoissonNLLLoss, GaussianNLLLoss)
+from .distance import CosineSimilarity, PairwiseDistance
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
                       AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, AvgPool3d,
@@ -48,7 +51,9 @@ __all__ = [
     "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm",
     "L1Loss", "MSELoss", "SmoothL1Loss", "HuberLoss", "BCELoss", "BCEWithLogitsLoss", "NLLLoss",
     "CrossEntropyLoss", "KLDivLoss", "SoftMarginLoss", "CosineEmbeddingLoss",
-    "MarginRankingLoss", "TripletMarginLoss",
+    "MarginRankingLoss", "TripletMarginLoss", "HingeEmbeddingLoss", "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss", "MultiLabelMarginLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+    "CosineSimilarity", "PairwiseDistance",
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
