@@ -13,7 +13,7 @@ from ..ops.cross_entropy import cross_entropy, nll_loss
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance
 from ..ops.dropout import (alpha_dropout, dropout, dropout1d, dropout2d, dropout3d,
                            feature_alpha_dropout)
-from ..ops.embedding import embedding, one_hot
+from ..ops.embedding import embedding, embedding_bag, one_hot
 from ..ops.linear import linear
 from ..ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                           cosine_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss,
@@ -21,7 +21,8 @@ from ..ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits
 from ..ops.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from ..ops.margin_losses import (hinge_embedding_loss, multi_margin_loss, multilabel_margin_loss,
                                  multilabel_soft_margin_loss)
-from ..ops.normalization import batch_norm, group_norm, instance_norm, layer_norm, rms_norm
+from ..ops.normalization import (batch_norm, group_norm, instance_norm, layer_norm,
+                                 local_response_norm, rms_norm)
 from ..ops.unary import sigmoid as _sigmoid, tanh as _tanh, relu as _relu
 from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
                         conv_transpose3d)
@@ -33,6 +34,7 @@ from ..ops.padding import pad
 from ..ops.sampling import interpolate, upsample, upsample_bilinear, upsample_nearest
 from ..ops.fold import fold, pixel_shuffle, pixel_unshuffle, unfold
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
+from ..ops.grid_sampling import affine_grid, grid_sample, gumbel_softmax
 
 __all__ = [
     # activations
@@ -43,9 +45,10 @@ __all__ = [
     "threshold_",
     # linear, dropout, sparse
     "linear", "bilinear", "dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d",
-    "dropout2d", "dropout3d", "embedding", "one_hot",
+    "dropout2d", "dropout3d", "embedding", "embedding_bag", "one_hot",
     # normalisation and distances
-    "batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm", "normalize",
+    "batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm",
+    "local_response_norm", "normalize",
     "cosine_similarity", "pairwise_distance",
     # losses
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
@@ -59,7 +62,7 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
     "adaptive_avg_pool3d", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "pad",
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold", "fold",
-    "pixel_shuffle", "pixel_unshuffle",
+    "pixel_shuffle", "pixel_unshuffle", "affine_grid", "grid_sample", "gumbel_softmax",
     # attention
     "scaled_dot_product_attention", "multi_head_attention_forward",
 ]

@@ -21,7 +21,9 @@ from .. import _dtype as D
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._util import xp_of
+from .avg_pooling import avg_pool2d, avg_pool3d
 from .losses import not_implemented, type_name
+from .padding import pad
 
 # torch.batch_norm and torch.instance_norm take their arguments in another order: only the
 # functions whose top-level signature is the same are exported as ``autodiff.<name>``
@@ -266,6 +268,26 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     dims = tuple(range(input.dim() - len(shape), input.dim()))
     out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
     return out if weight is None else (out * weight).to(input.dtype)
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Local response normalisation: ``x / (k + alpha * m) ** beta`` with ``m`` the mean of
+    ``x**2`` over ``size`` neighbouring channels (dim 1), an average pooling of the squares."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError("Expected 3D or higher dimensionality                          input "
+                         f"(got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    div = (input * input).unsqueeze(1)                     # channels become a pooled dim
+    if dim == 3:
+        div = pad(div, (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
+    else:
+        n, c = input.shape[:2]
+        div = pad(div.view(n, 1, c, input.shape[2], -1), (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(div, (size, 1, 1), stride=1).squeeze(1).view(input.shape)
+    return input / (div * alpha + k) ** beta
 
 
 __methods__ = []

@@ -45,8 +45,11 @@ class RNNBase(Module):
             raise ValueError("hidden_size must be greater than zero")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
-        if proj_size:
-            raise NotImplementedError("proj_size > 0 (LSTM with projections) is not supported")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         if dropout > 0 and num_layers == 1:
             import warnings
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
@@ -54,15 +57,19 @@ class RNNBase(Module):
                           f"dropout={dropout} and num_layers={num_layers}")
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
-        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, 0
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = proj_size
         gate = _GATES[mode] * hidden_size
+        out_size = proj_size or hidden_size          # the size of h (and of each output step)
         self._flat_weights_names = []
         for layer in range(num_layers):
             for suffix in (("", "_reverse") if bidirectional else ("",)):
-                in_size = input_size if layer == 0 else hidden_size * self.num_directions
-                shapes = {"weight_ih": (gate, in_size), "weight_hh": (gate, hidden_size)}
+                in_size = input_size if layer == 0 else out_size * self.num_directions
+                shapes = {"weight_ih": (gate, in_size), "weight_hh": (gate, out_size)}
                 if bias:
                     shapes.update(bias_ih=(gate,), bias_hh=(gate,))
+                if proj_size:
+                    shapes.update(weight_hr=(proj_size, hidden_size))
                 for kind, shape in shapes.items():
                     name = f"{kind}_l{layer}{suffix}"
                     setattr(self, name, Parameter(_creation.empty(shape, device=device,
@@ -80,7 +87,7 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        per = 4 if self.bias else 2
+        per = (4 if self.bias else 2) + (1 if self.proj_size else 0)
         w = self._flat_weights
         return [w[i:i + per] for i in range(0, len(w), per)]
 
@@ -92,6 +99,8 @@ class RNNBase(Module):
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -122,14 +131,15 @@ class RNNBase(Module):
                                f"{self.input_size}, got {input.shape[-1]}")
 
     def _initial_state(self, x, hx, batched):
-        """``h0`` (and ``c0`` for LSTM) as (layers*directions, N, H); zeros by default.
-        ``batched`` is None for a packed input (whose states are only checked for shape)."""
-        n = x.shape[1]
-        expected = (self.num_layers * self.num_directions, n, self.hidden_size)
+        """``h0`` (and ``c0`` for LSTM) as (layers*directions, N, H), h0 of size ``proj_size``
+        with projections; zeros by default. ``batched`` is None for a packed input (whose
+        states are only checked for shape)."""
+        n, stacks = x.shape[1], self.num_layers * self.num_directions
+        shapes = [(stacks, n, self.proj_size or self.hidden_size), (stacks, n, self.hidden_size)]
+        shapes = shapes if self.mode == "LSTM" else shapes[:1]
         states = hx if isinstance(hx, tuple) else (hx,)
         if hx is None:
-            zeros = _creation.zeros(expected, dtype=x.dtype, device=x.device)
-            return (zeros, zeros) if self.mode == "LSTM" else (zeros,)
+            return tuple(_creation.zeros(s, dtype=x.dtype, device=x.device) for s in shapes)
         if self.mode == "LSTM" and not isinstance(hx, tuple):
             raise TypeError("LSTM expects hx as a tuple (h_0, c_0)")
         want = 3 if batched else 2
@@ -141,7 +151,7 @@ class RNNBase(Module):
             raise RuntimeError(f"For {kind} input, hx should also be {want}-D but got "
                                f"{states[0].dim()}-D tensor")
         out = []
-        for i, s in enumerate(states):
+        for i, (s, expected) in enumerate(zip(states, shapes)):
             s = s if batched is not False else s.unsqueeze(1)
             if tuple(s.shape) != expected:
                 what = f"hidden[{i}] size" if self.mode == "LSTM" else "hidden size"
@@ -204,9 +214,11 @@ class RNNBase(Module):
 
     def _run(self, x, state, layer, reverse, masks=None):
         """One layer in one direction over the sequence ``x`` (L, N, in); with ``masks``, a
-        sequence keeps its state at the steps past its end."""
+        sequence keeps its state at the steps past its end. With projections, the LSTM's h is
+        ``o * tanh(c)`` times ``W_hr^T``."""
         suffix = f"_l{layer}{'_reverse' if reverse else ''}"
         w_ih, w_hh = getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)
+        w_hr_t = getattr(self, "weight_hr" + suffix).t() if self.proj_size else None
         b_ih = getattr(self, "bias_ih" + suffix) if self.bias else None
         b_hh = getattr(self, "bias_hh" + suffix) if self.bias else None
         x_part = F.linear(x, w_ih, b_ih)                       # one product for all steps
@@ -225,6 +237,8 @@ class RNNBase(Module):
                 pre = addmm(x_gates[t], h, w_hh_t)             # x part + h W_hh^T, all gates
                 if self.mode == "LSTM":
                     h, c = lstm_cell_pointwise(pre, c)
+                    if w_hr_t is not None:
+                        h = h.mm(w_hr_t)
                 else:
                     h = pre.tanh() if self.mode == "RNN_TANH" else pre.relu()
             if masks is not None:
@@ -234,10 +248,16 @@ class RNNBase(Module):
         return stack(outs, 0), ((h, c) if c is not None else (h,))
 
 
+def _no_projections(kwargs):
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+
+
 class RNN(RNNBase):
     """Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (or ReLU)."""
 
     def __init__(self, *args, nonlinearity="tanh", **kwargs):
+        _no_projections(kwargs)
         if len(args) > 3:              # torch allows nonlinearity positionally, 4th
             nonlinearity, args = args[3], args[:3] + args[4:]
         if nonlinearity not in ("tanh", "relu"):
@@ -257,6 +277,7 @@ class GRU(RNNBase):
     """Gated recurrent unit; returns ``(output, h_n)``."""
 
     def __init__(self, *args, **kwargs):
+        _no_projections(kwargs)
         super().__init__("GRU", *args, **kwargs)
 
 
