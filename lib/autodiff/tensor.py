@@ -22,6 +22,7 @@ from . import _dtype as D
 from ._size import Size
 from .autograd import engine
 from .autograd.function import _TENSOR_TYPES, AccumulateGrad
+from .autograd.grad_mode import STATE as _GRAD_MODE
 from .backend import CPU, device as Device, device_of, to_device, to_numpy
 
 __all__ = ["Tensor"]
@@ -336,7 +337,7 @@ class Tensor:
         """``float(t)``, ``int(t)``, ...: only for one-element tensors."""
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        if self._requires_grad and kind is not bool:
+        if self._requires_grad and kind is not bool and _GRAD_MODE.enabled:
             import warnings
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",

@@ -545,7 +545,11 @@ def test_module_to_moves_parameters_and_buffers_in_place(dev):
     lambda p: autodiff.optim.AdamW(p, lr=0.01),
     lambda p: autodiff.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
     lambda p: autodiff.optim.Adagrad(p, lr=0.1),
-], ids=["sgd", "adam", "adamw", "rmsprop", "adagrad"])
+    lambda p: autodiff.optim.Rprop(p, lr=0.01),
+    lambda p: autodiff.optim.ASGD(p, lr=0.05, t0=1),
+    lambda p: autodiff.optim.LBFGS(p, max_iter=3, history_size=2),
+    lambda p: autodiff.optim.LBFGS(p, lr=0.5, max_iter=3, line_search_fn="strong_wolfe"),
+], ids=["sgd", "adam", "adamw", "rmsprop", "adagrad", "rprop", "asgd", "lbfgs", "lbfgs-wolfe"])
 def test_training_steps_match_cpu(dev, make_opt):
     """Forward, loss, backward and optimizer steps of a small CNN: the same parameters."""
     autodiff.manual_seed(0)
@@ -555,11 +559,15 @@ def test_training_steps_match_cpu(dev, make_opt):
     y = autodiff.tensor([0, 1, 2, 1, 0, 2])
     for model, where in ((cpu_model, "cpu"), (gpu_model, dev)):
         opt = make_opt(model.parameters())
-        for _ in range(3):
+
+        def closure():
             opt.zero_grad()
             loss = F.cross_entropy(model(x.to(where)), y.to(where))
             loss.backward()
-            opt.step()
+            return loss
+
+        for _ in range(3):
+            opt.step(closure)
         assert all(t.device.type == where for s in opt.state.values() for t in s.values()
                    if isinstance(t, autodiff.Tensor) and t.dim() > 0)
     for (name, p), q in zip(cpu_model.state_dict().items(), gpu_model.state_dict().values()):
