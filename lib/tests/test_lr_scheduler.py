@@ -290,3 +290,25 @@ def test_errors():
         S.ChainedScheduler([S.ReduceLROnPlateau(opt)])
     with pytest.raises(ValueError, match="number of schedulers provided to be one more than"):
         S.SequentialLR(opt, [S.StepLR(opt, 1)], milestones=[3])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", SCHEDULES, ids=[c[0] for c in SCHEDULES])
+def test_state_dict_keys_and_manual_get_lr_warning_as_torch(torch, case):
+    import warnings
+    _, opt_name, opt_kw, make, _ = case
+    found = []
+    for lib in (autodiff, torch):
+        opt = _optimizer(lib, opt_name, **opt_kw)
+        sched = make(lib.optim.lr_scheduler, opt)
+        opt.step()
+        sched.step()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                sched.get_lr()
+            except NotImplementedError:          # the combined schedulers have none
+                pass
+        found.append((sorted(k for k in sched.state_dict() if not k.startswith("_schedulers")),
+                      [str(w.message) for w in caught if "get_last_lr" in str(w.message)]))
+    assert found[0] == found[1]

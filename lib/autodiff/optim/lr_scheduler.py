@@ -8,6 +8,7 @@ sequences of learning rates agree to the last bit.
 """
 from __future__ import annotations
 
+import functools
 import math
 import types
 import warnings
@@ -60,15 +61,33 @@ def _per_group(name, optimizer, value):
     return [value] * len(optimizer.param_groups)
 
 
+def _warn_outside_step(get_lr):
+    @functools.wraps(get_lr)
+    def checked(self):
+        if not self._get_lr_called_within_step:
+            warnings.warn("To get the last learning rate computed by the scheduler, please use "
+                          "`get_last_lr()`.", UserWarning, stacklevel=2)
+        return get_lr(self)
+    return checked
+
+
 class LRScheduler:
     """Base class: keeps ``base_lrs`` (the groups' ``initial_lr``) and ``last_epoch`` (how many
     steps were taken), calls :meth:`get_lr` at each :meth:`step` and writes the result into the
     optimizer. ``last_epoch=-1`` starts afresh; a larger value resumes a run."""
 
     _is_initial = False
+    _get_lr_called_within_step = False
+
+    def __init_subclass__(cls, **kwargs):
+        """autodiff's schedulers warn, as torch's do, when ``get_lr()`` is called by hand."""
+        super().__init_subclass__(**kwargs)
+        if "get_lr" in cls.__dict__ and cls.__module__.startswith("autodiff."):
+            cls.get_lr = _warn_outside_step(cls.__dict__["get_lr"])
 
     def __init__(self, optimizer, last_epoch=-1):
         _check_optimizer(optimizer)
+        self._get_lr_called_within_step = False
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -120,13 +139,17 @@ class LRScheduler:
         self._update_lr(epoch)
 
     def _update_lr(self, epoch=None):
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            closed_form = getattr(self, "_closed_form_lr", None)
-            values = closed_form() if closed_form is not None else self.get_lr()
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed_form = getattr(self, "_closed_form_lr", None)
+                values = closed_form() if closed_form is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values, strict=True):
             _set_group_value(group, "lr", lr)
         self._last_lr = _group_values(self.optimizer, "lr")
