@@ -9,6 +9,7 @@ come for free.
 """
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 from ..autograd.function import Function
@@ -237,7 +238,16 @@ def _same_pads(kernel, dilation, stride):
     if any(s != 1 for s in stride):
         raise RuntimeError("padding='same' is not supported for strided convolutions")
     total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    global _warned_uneven_same
+    if any(t % 2 for t in total) and not _warned_uneven_same:
+        _warned_uneven_same = True                    # torch says it once per process
+        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                      "require a zero-padded copy of the input be created", UserWarning,
+                      stacklevel=4)
     return tuple((t // 2, t - t // 2) for t in total)
+
+
+_warned_uneven_same = False
 
 
 # ---- public functions ------------------------------------------------------------------------
