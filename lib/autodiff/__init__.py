@@ -65,7 +65,12 @@ def get_default_device():
 from . import optim  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import linalg  # noqa: E402  (the autodiff.linalg namespace)
+from . import special  # noqa: E402  (the autodiff.special namespace)
+from .ops.special_functions import i0  # noqa: E402  (special functions torch also has at top level)
+from .ops.special_functions import gammainc as igamma, gammaincc as igammac  # noqa: E402
+from .ops.special_functions import multigammaln as mvlgamma  # noqa: E402
 from . import nn  # noqa: E402  (autodiff.nn, as torch.nn)
+from . import distributions  # noqa: E402  (autodiff.distributions, as torch.distributions)
 
 
 def __getattr__(name):

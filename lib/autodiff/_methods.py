@@ -15,6 +15,10 @@ def _bind_modules():
         setattr(Tensor, name, getattr(_redraw, name))
     Tensor.bernoulli = _sampling.bernoulli
     Tensor.multinomial = _sampling.multinomial
+    from .ops import special_functions as S          # torch.i0, igamma, ... as methods too
+    for name, fn in (("i0", S.i0), ("igamma", S.gammainc), ("igammac", S.gammaincc),
+                     ("mvlgamma", S.multigammaln)):
+        setattr(Tensor, name, fn)
     for mod in ops.MODULES:
         for name in getattr(mod, "__methods__", ()):
             if name not in Tensor.__dict__:

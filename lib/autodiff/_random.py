@@ -91,6 +91,10 @@ class Generator:
         """Raw Poisson samples with the rates in the array ``lam``."""
         return self._rng.poisson(lam)
 
+    def standard_gamma(self, shape):
+        """Raw Gamma(shape, 1) samples for the concentrations in the array ``shape``."""
+        return self._rng.standard_gamma(shape)
+
     def choice(self, n, k, replace, p):
         """``k`` raw draws from ``range(n)`` with probabilities ``p``."""
         return self._rng.choice(n, k, replace=replace, p=p)
