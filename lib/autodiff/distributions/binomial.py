@@ -20,7 +20,7 @@ class Binomial(Distribution):
     has_enumerate_support = True
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        batch_shape = _binary_params(self, probs, logits)
+        _binary_params(self, probs, logits)
         self.total_count, self._param = broadcast_all(total_count, self._param)
         self.total_count = self.total_count.type_as(self._param)
         setattr(self, "probs" if probs is not None else "logits", self._param)

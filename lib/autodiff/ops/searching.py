@@ -184,7 +184,8 @@ def bincount(input, weights=None, minlength=0):
     x = input._data
     if x.dtype.kind not in "iub":
         from .inplace import _type_name
-        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{_type_name(input.dtype)}\'')
+        raise NotImplementedError(f'"bincount_cpu" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
     if x.ndim != 1 or (x.size and int(x.min()) < 0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
@@ -206,9 +207,11 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     x = input._data
     if x.dtype.kind != "f":
         from .inplace import _type_name
-        raise NotImplementedError(f'"histogram_cpu" not implemented for \'{_type_name(input.dtype)}\'')
+        raise NotImplementedError(f'"histogram_cpu" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
     if bins <= 0:
-        raise RuntimeError(f"autodiff.histogram(): bins must be > 0, but got {bins} for dimension 0")
+        raise RuntimeError(f"autodiff.histogram(): bins must be > 0, but got {bins} for "
+                           "dimension 0")
     xp = xp_of(x)
     lo, hi = float(min), float(max)
     if lo > hi:
