@@ -23,6 +23,7 @@ from ._printing import set_printoptions
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd.grad_mode import is_inference_mode_enabled
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from . import ops as _ops
 
 for _mod in _ops.MODULES:

@@ -980,3 +980,61 @@ def test_gradcheck_of_a_function_without_differentiable_outputs():
     with pytest.raises(GradcheckError, match="Numerical gradient for function expected to be "
                                              "zero"):
         gradcheck(lambda t: t.detach() * 2, (x,))
+
+
+# ---- anomaly detection -----------------------------------------------------------------------
+def test_anomaly_mode_finds_the_node_that_made_nan(torch):
+    import warnings
+    outcome = []
+    for m in (autodiff, torch):
+        x = m.tensor([0.0, 1.0], requires_grad=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with m.autograd.detect_anomaly():
+                assert m.is_anomaly_enabled() and m.is_anomaly_check_nan_enabled()
+                y = x.sqrt() * m.tensor([float("nan"), 1.0])          # the forward line
+                with pytest.raises(RuntimeError) as e:
+                    y.sum().backward()
+        texts = [str(w.message) for w in caught]
+        outcome.append((str(e.value), texts[0].split("\n")[0], texts[1].split("\n")[0],
+                        "y = x.sqrt() * m.tensor" in texts[1], m.is_anomaly_enabled()))
+    assert outcome[0] == outcome[1]
+    assert outcome[0][0] == "Function 'MulBackward0' returned nan values in its 0th output."
+
+
+def test_anomaly_mode_points_at_the_forward_code_of_a_failing_backward():
+    import warnings
+
+    class Broken(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            raise ValueError("no gradient today")
+
+    x = _leaf([1.0, 2.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with autodiff.autograd.detect_anomaly(check_nan=False):
+            y = Broken.apply(x).sum()                                 # the forward line
+            with pytest.raises(ValueError, match="no gradient today"):
+                y.backward()
+    message = str(caught[-1].message)
+    assert message.startswith("Error detected in BrokenBackward.") and "Broken.apply(x)" in message
+
+
+def test_anomaly_mode_is_off_by_default_and_set_detect_anomaly_restores():
+    x = _leaf([1.0])
+    assert not autodiff.is_anomaly_enabled()
+    assert not hasattr((x * 2).grad_fn, "_forward_stack")           # nothing recorded
+    with autodiff.autograd.set_detect_anomaly(True, check_nan=False):
+        assert autodiff.is_anomaly_enabled() and not autodiff.is_anomaly_check_nan_enabled()
+        (x.sqrt() * float("nan")).sum().backward()                  # nan allowed: no check
+    assert not autodiff.is_anomaly_enabled() and autodiff.is_anomaly_check_nan_enabled()
+    autodiff.autograd.set_detect_anomaly(True)
+    try:
+        assert autodiff.is_anomaly_enabled()
+    finally:
+        autodiff.autograd.set_detect_anomaly(False)

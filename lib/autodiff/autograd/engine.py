@@ -14,6 +14,7 @@ from operator import attrgetter
 
 from ..backend import xp_of
 from . import function
+from .anomaly_mode import ANOMALY, check_nan, warn_with_forward_stack
 from .function import AccumulateGrad
 from .grad_mode import STATE
 
@@ -136,6 +137,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     results = [None] * len(inputs) if inputs is not None else None
     handed = {id(g._data) for g in root_grads}      # arrays a leaf must not keep by reference
 
+    anomaly = ANOMALY.enabled
     prev_mode, STATE.enabled = STATE.enabled, create_graph
     try:
         for node in order:
@@ -145,7 +147,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if node.__class__ is AccumulateGrad:
                 _run_leaf(node, grads, capture, results, accumulate, create_graph, handed)
                 continue
-            input_grads = _run_node(node, grads, capture, results, retain_graph)
+            if anomaly:
+                input_grads = _run_node_checked(node, grads, capture, results, retain_graph)
+            else:
+                input_grads = _run_node(node, grads, capture, results, retain_graph)
             # (zip stops at the last tensor input: results for trailing non-tensors are dropped)
             for (child, nr), g, meta in zip(node._next, input_grads, node._input_meta):
                 if g is None or child is None or child not in nodes:
@@ -239,6 +244,18 @@ def _run_node(node, grads, capture, results, retain_graph):
         node._release()
     pos = node._tensor_pos
     return out if pos is None else [out[i] for i in pos]
+
+
+def _run_node_checked(node, grads, capture, results, retain_graph):
+    """``_run_node`` in anomaly mode: errors point at the forward code, nan is an error."""
+    try:
+        out = _run_node(node, grads, capture, results, retain_graph)
+        if ANOMALY.check_nan:
+            check_nan(node, out)
+    except Exception:
+        warn_with_forward_stack(node)
+        raise
+    return out
 
 
 def _zeros_for_missing(node, grads):

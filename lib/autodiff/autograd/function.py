@@ -22,6 +22,7 @@ import weakref
 
 import numpy as np
 
+from .anomaly_mode import ANOMALY, record_forward_stack
 from .grad_mode import STATE
 
 __all__ = ["Function", "FunctionCtx", "Node", "BackwardCFunction", "AccumulateGrad",
@@ -328,6 +329,8 @@ def _connect(ctx, cls, args, outs):
             nexts.append((t._grad_accumulator(), 0))
     ctx._next = tuple(nexts)
     ctx._input_meta = meta
+    if ANOMALY.enabled:
+        record_forward_stack(ctx)
     if last != len(nexts) - 1:           # a non-tensor argument comes before a tensor
         ctx._tensor_pos = [i for i, a in enumerate(args) if type(a) in _TENSOR_TYPES]
     ctx.seq = next(_seq)
