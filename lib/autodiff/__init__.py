@@ -34,6 +34,7 @@ del _mod, _name
 from . import return_types  # noqa: E402
 from . import utils  # noqa: E402  (autodiff.utils.data, as torch.utils.data)
 from . import cuda  # noqa: E402
+from . import backends  # noqa: E402  (autodiff.backends.cudnn, ... as torch.backends)
 from . import testing  # noqa: E402  (autodiff.testing, as torch.testing)
 
 __version__ = "0.1.0"

@@ -95,7 +95,9 @@ def _scan(data, kind, typed):
         return 2, typed
     if isinstance(data, complex):
         raise TypeError("complex tensors are not supported by autodiff")
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if isinstance(data, str):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
 
 
 def _to_nested_arrays(data):
@@ -130,7 +132,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     device = _device(device)
     if isinstance(data, Tensor):
         warnings.warn("To copy construct from a tensor, it is recommended to use "
-                      "sourceTensor.clone().detach() or sourceTensor.clone().detach()."
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
                       "requires_grad_(True), rather than autodiff.tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
         out = data.detach().to(device or data.device, dtype or data.dtype, copy=True)
@@ -150,7 +152,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         try:
             arr = np.array(data, dtype=dt.np)
         except OverflowError:
-            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow") from None
+            if dtype is None:                # an inferred int64 that a Python int outgrew
+                raise ValueError("Overflow when unpacking long long") from None
+            raise RuntimeError(f"value cannot be converted to type {dt.name} without "
+                               "overflow") from None
         except (TypeError, ValueError) as e:
             raise TypeError(f"new(): invalid data type '{type(data).__name__}'") from e
     return Tensor._make(_on(arr, device))._set_rg(requires_grad)
@@ -158,6 +163,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 def _set_rg(self, requires_grad):
     if requires_grad:
+        if self._data.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
         self.requires_grad = True
     return self
 

@@ -23,7 +23,7 @@ from ._size import Size
 from .autograd import engine
 from .autograd.function import _TENSOR_TYPES, AccumulateGrad
 from .autograd.grad_mode import STATE as _GRAD_MODE
-from .backend import CPU, device as Device, device_of, to_device, to_numpy
+from .backend import CPU, device as Device, device_of, to_device, to_numpy, xp_of
 
 __all__ = ["Tensor"]
 
@@ -178,8 +178,7 @@ class Tensor:
                     "use var_no_grad = var.detach().")
             return
         if value and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients "
-                               f"(got {self.dtype})")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -333,6 +332,35 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
+    def __contains__(self, element):
+        """``v in t``: whether some element of ``t`` equals ``v`` (broadcast)."""
+        if not isinstance(element, (Tensor, int, float, bool, np.generic)):
+            raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
+        return bool(((element == self) if isinstance(element, Tensor) else (self == element)).any())
+
+    def resize_(self, *sizes, memory_format=None):
+        """Give the tensor a new shape in place: kept elements are the first ones in memory
+        order, new ones are zero (torch leaves them uninitialised)."""
+        if self._requires_grad:
+            raise RuntimeError("cannot resize variables that require grad")
+        shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) \
+            else tuple(sizes)
+        if any(n < 0 for n in shape):
+            raise RuntimeError("numel: integer multiplication overflow")
+        xp = xp_of(self._data)
+        flat = self._data.reshape(-1)
+        n = int(np.prod(shape, dtype=np.int64))
+        if n <= flat.size and self._data.flags.c_contiguous:
+            self._data = flat[:n].reshape(shape)            # the same storage, as torch
+        else:
+            grown = xp.zeros(n, dtype=self._data.dtype)
+            k = min(n, flat.size)
+            grown[:k] = flat[:k]
+            self._data = grown.reshape(shape)
+        self._vc[0] += 1
+        return self
+
     def _scalar(self, kind):
         """``float(t)``, ``int(t)``, ...: only for one-element tensors."""
         if self._data.size != 1:
@@ -452,7 +480,10 @@ class Tensor:
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
-                               "support the deepcopy protocol at the moment.")
+                               "support the deepcopy protocol at the moment.  If you were "
+                               "attempting to deepcopy a module, this may be because of a "
+                               "autodiff.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
         new = type(self)._make(self._data.copy(), self._requires_grad)
         if self._grad is not None:
             new._grad = Tensor._make(self._grad._data.copy())

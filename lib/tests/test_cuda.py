@@ -142,7 +142,7 @@ def test_device_objects():
     assert repr(autodiff.device("cuda")) == "device(type='cuda')"
     assert autodiff.device("cuda", 1) == "cuda:1" == autodiff.device(1)
     assert d.type == "cuda" and d.index == 0 and autodiff.device(d) == d
-    with pytest.raises(RuntimeError, match="Expected one of cpu, cuda device type"):
+    with pytest.raises(RuntimeError, match="Expected one of cpu, cuda, .* device type"):
         autodiff.device("gpu")
     with pytest.raises(RuntimeError, match="Invalid device string: 'cuda:x'"):
         autodiff.device("cuda:x")

@@ -394,7 +394,7 @@ def test_errors_match_torch(fn, torch):
         fn(torch)
     with pytest.raises(type(theirs.value)) as ours:
         fn(autodiff)
-    assert str(ours.value) == str(theirs.value)
+    assert str(ours.value) == str(theirs.value).replace("torch.cat", "autodiff.cat")
 
 
 def test_meshgrid_rejects_matrices():

@@ -68,9 +68,9 @@ def test_registration_errors(lib):
     m, n = _lib(lib)
     net = _net(m, n)
     cases = [
-        (TypeError, r"cannot assign '.*\.FloatTensor' as parameter 'scale' \(torch.nn.Parameter "
+        (TypeError, r"cannot assign '.*\.FloatTensor' as parameter 'scale' \((torch|autodiff).nn.Parameter "
                     r"or None expected\)", lambda: setattr(net, "scale", m.ones(1))),
-        (TypeError, r"cannot assign '.*\.FloatTensor' as child module 'a' \(torch.nn.Module or "
+        (TypeError, r"cannot assign '.*\.FloatTensor' as child module 'a' \((torch|autodiff).nn.Module or "
                     r"None expected\)", lambda: setattr(net, "a", m.ones(1))),
         (AttributeError, "Sequential has no attribute `5`", lambda: net.get_submodule("seq.5")),
         (AttributeError, "`buf` is not an nn.Parameter", lambda: net.get_parameter("buf")),

@@ -32,7 +32,8 @@ from ..ops.avg_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptiv
                                avg_pool1d, avg_pool2d, avg_pool3d, lp_pool1d, lp_pool2d)
 from ..ops.padding import pad
 from ..ops.sampling import interpolate, upsample, upsample_bilinear, upsample_nearest
-from ..ops.fold import fold, pixel_shuffle, pixel_unshuffle, unfold
+from ..ops.fold import (channel_shuffle, fold, native_channel_shuffle, pixel_shuffle,
+                        pixel_unshuffle, unfold)
 from ..ops.attention import multi_head_attention_forward, scaled_dot_product_attention
 from ..ops.grid_sampling import affine_grid, grid_sample, gumbel_softmax
 
@@ -62,7 +63,7 @@ __all__ = [
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
     "adaptive_avg_pool3d", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "pad",
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold", "fold",
-    "pixel_shuffle", "pixel_unshuffle", "affine_grid", "grid_sample", "gumbel_softmax",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "affine_grid", "grid_sample", "gumbel_softmax",
     # attention
     "scaled_dot_product_attention", "multi_head_attention_forward",
 ]

@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ._util import xp_of
 from ._windows import col2im, im2col, out_size
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle"]    # torch.pixel_shuffle; F.unfold/F.fold by name
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]   # F.unfold/F.fold by name
 
 
 class Im2Col(Function):
@@ -187,6 +188,40 @@ def pixel_unshuffle(input, downscale_factor):
                                f"downscale_factor, but input.size({axis})={input.shape[axis]} is "
                                f"not divisible by {r}")
     return PixelUnshuffle.apply(input, r)
+
+
+class ChannelShuffle(Function):
+    """``(N, g*k, *) -> (N, k*g, *)``: channel ``i*k + j`` moves to ``j*g + i``."""
+    grad_name = "ChannelShuffleBackward0"
+
+    @staticmethod
+    def forward(ctx, x, groups):
+        a = x._data
+        ctx.groups = groups
+        n, c = a.shape[:2]
+        grouped = a.reshape((n, groups, c // groups) + a.shape[2:])
+        return xp_of(a).ascontiguousarray(grouped.swapaxes(1, 2)).reshape(a.shape)
+
+    @staticmethod
+    def backward(ctx, grad):                  # the inverse shuffle: c / groups groups
+        return ChannelShuffle.apply(grad, grad.shape[1] // ctx.groups), None
+
+
+def channel_shuffle(input, groups):
+    """Interleave the channels of ``groups`` groups (ShuffleNet): ``(N, C, *)``."""
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of "
+                           f"groups:{groups}")
+    if input.shape[1] % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got "
+                           f"{input.shape[1]} channels and {groups} groups.")
+    return ChannelShuffle.apply(input, int(groups))
+
+
+native_channel_shuffle = channel_shuffle
 
 
 __methods__ = []

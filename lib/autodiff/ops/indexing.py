@@ -66,7 +66,12 @@ def _normalize(t: Tensor, index):
 def _index_error(e, t, index=()):
     """numpy's IndexError in torch's words."""
     msg = str(e)
-    if msg.startswith("too many indices"):
+    single = len(index) > 0 and isinstance(index[0], int) and \
+        sum(i is not Ellipsis and i is not None for i in index) == 1     # t[0] on a 0-dim t
+    if msg.startswith("too many indices") and t._data.ndim == 0 and single:
+        msg = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+               "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    elif msg.startswith("too many indices"):
         msg = f"too many indices for tensor of dimension {t._data.ndim}"
     elif msg.startswith("boolean index did not match"):
         msg = _mask_mismatch(msg, t, index) or msg

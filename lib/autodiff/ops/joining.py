@@ -88,7 +88,7 @@ def cat(tensors, dim=0, *, out=None, axis=None):
     """Concatenate tensors along an existing ``dim`` (dtypes promoted as torch does)."""
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
-        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("autodiff.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "

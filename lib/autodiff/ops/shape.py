@@ -6,6 +6,8 @@ through a view need to rewrite the base's history.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _dtype as D
@@ -165,6 +167,9 @@ def unflatten(input, dim, sizes):
     """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
     d = norm_dim(dim, input._data.ndim)
     shp = input._data.shape
+    if -1 not in sizes and math.prod(sizes) != shp[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({shp[d]}) in the input tensor")
     sizes = _infer(tuple(sizes), shp[d])
     return view(input, shp[:d] + sizes + shp[d + 1:]) if input._data.flags.c_contiguous \
         else reshape(input, shp[:d] + sizes + shp[d + 1:])

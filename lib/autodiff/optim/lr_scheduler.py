@@ -87,7 +87,6 @@ class LRScheduler:
 
     def __init__(self, optimizer, last_epoch=-1):
         _check_optimizer(optimizer)
-        self._get_lr_called_within_step = False
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:

@@ -1,6 +1,8 @@
 """Activation layers: each wraps the function of the same name in ``nn.functional``."""
 from __future__ import annotations
 
+import types
+
 from ... import _creation
 from .. import functional as F, init
 from ..parameter import Parameter
@@ -12,6 +14,16 @@ __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsi
            "Softmin", "Softmax", "LogSoftmax"]
 
 
+def _own_forward(cls, base):
+    """Give ``cls`` its own copy of ``base.forward``, so that errors name ``ReLU.forward()``."""
+    if "forward" not in cls.__dict__:
+        f = base.forward
+        own = types.FunctionType(f.__code__, f.__globals__, "forward", f.__defaults__,
+                                 f.__closure__)
+        own.__qualname__ = f"{cls.__name__}.forward"
+        cls.forward = own
+
+
 def _inplace_str(inplace, first=False):
     """torch's ``extra_repr`` suffix for layers that take ``inplace``."""
     if not inplace:
@@ -21,6 +33,10 @@ def _inplace_str(inplace, first=False):
 
 class _Inplace(Module):
     """A parameterless activation with only the ``inplace`` flag; ``fn`` is the functional."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _own_forward(cls, _Inplace)
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -71,6 +87,10 @@ class Hardsigmoid(_Inplace):
 
 class _Plain(Module):
     """A parameterless activation without options."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _own_forward(cls, _Plain)
 
     def forward(self, input):
         return type(self).fn(input)

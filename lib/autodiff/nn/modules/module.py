@@ -171,7 +171,7 @@ class Module(HooksMixin, StateDictMixin):
         elif params is not None and name in params:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                                "(autodiff.nn.Parameter or None expected)")
             self.register_parameter(name, value)
         elif isinstance(value, Module):
             if modules is None:
@@ -181,12 +181,12 @@ class Module(HooksMixin, StateDictMixin):
         elif modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
-                                "(torch.nn.Module or None expected)")
+                                "(autodiff.nn.Module or None expected)")
             modules[name] = value
         elif isinstance(value, Buffer) or (buffers is not None and name in buffers):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                "(torch.nn.Buffer, torch.Tensor or None expected)")
+                                "(autodiff.nn.Buffer, autodiff.Tensor or None expected)")
             persistent = (value.persistent if isinstance(value, Buffer)
                           else name not in self._non_persistent_buffers_set)
             self.register_buffer(name, value, persistent)

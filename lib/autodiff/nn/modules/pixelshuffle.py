@@ -1,10 +1,11 @@
-"""``PixelShuffle`` (channels to space, for sub-pixel convolution) and ``PixelUnshuffle``."""
+"""``PixelShuffle`` (channels to space, for sub-pixel convolution), ``PixelUnshuffle`` and
+``ChannelShuffle``."""
 from __future__ import annotations
 
-from ...ops.fold import pixel_shuffle, pixel_unshuffle
+from ...ops.fold import channel_shuffle, pixel_shuffle, pixel_unshuffle
 from .module import Module
 
-__all__ = ["PixelShuffle", "PixelUnshuffle"]
+__all__ = ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle"]
 
 
 class PixelShuffle(Module):
@@ -33,3 +34,17 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self):
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleave the channels of ``groups`` groups: ``(N, C, *) -> (N, C, *)``."""
+
+    def __init__(self, groups):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return channel_shuffle(input, self.groups)
+
+    def extra_repr(self):
+        return f"groups={self.groups}"
