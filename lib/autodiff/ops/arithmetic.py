@@ -432,6 +432,34 @@ class CopysignScalar(Copysign):
     grad_name = "CopysignBackward1"
 
 
+# torch's composite functions (ndtr, trapezoid, soft-target cross-entropy, ...) call the
+# ``Tensor op Scalar`` overloads, whose nodes have other names than the operators' ones
+class MulScalar(Mul):
+    """``tensor * number``, recorded as torch's ``mul(Tensor, Scalar)`` node."""
+    grad_name = "MulBackward1"
+    _operands = None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return MulScalar.apply(grad, ctx.b), None
+
+
+class DivScalar(Div):
+    """``tensor / number``, recorded as torch's ``div(Tensor, Scalar)`` node."""
+    grad_name = "DivBackward1"
+    _operands = None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return DivScalar.apply(grad, ctx.b), None
+
+
+class AddScalar(Add):
+    """``tensor + number``, recorded as torch's ``add(Tensor, Scalar)`` node."""
+    grad_name = "AddBackward1"
+    _operands = None
+
+
 # ---- the functions users call -------------------------------------------------------------------
 def _tensor_first(a, b, name):
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):

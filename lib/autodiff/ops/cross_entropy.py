@@ -7,9 +7,10 @@ input's shape. ``cross_entropy`` is ``nll_loss(log_softmax(input))``, as in torc
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ._util import xp_of
-from ..autograd.grad_mode import is_grad_enabled
+from .arithmetic import DivScalar
 from .losses import apply_reduction, check_reduction, legacy_reduction, not_implemented, type_name
 
 __all__ = []
@@ -158,7 +159,7 @@ def _soft_target_loss(logp, target, weight, reduction, label_smoothing, ignore_i
         return -prod.sum(class_dim)
     if reduction == "sum":
         return -prod.sum()
-    return -prod.sum() / (logp.numel() // n_classes)
+    return DivScalar.apply(-prod.sum(), logp.numel() // n_classes)    # torch's DivBackward1
 
 
 def _smoothing_loss(logp, target, weight, reduction, ignore_index, class_dim):

@@ -17,7 +17,7 @@ from ..tensor import Tensor
 from ._linalg_util import TYPE_NAMES
 from ._reduce import quiet
 from ._util import is_tensor, promote, xp_of
-from .arithmetic import Add, Mul, _out
+from .arithmetic import AddScalar, MulScalar, _out
 from .indexing import where
 from .unary import _Unary, _float, _special, digamma, erf, lgamma
 
@@ -290,26 +290,10 @@ i1 = _unary(I1, "i1")
 i1e = _unary(I1e, "i1e")
 
 
-class _MulScalar(Mul):
-    """``tensor * number`` (torch's ``mul(Tensor, Scalar)`` node)."""
-    grad_name = "MulBackward1"
-    _operands = None
-
-    @staticmethod
-    def backward(ctx, grad):
-        return _MulScalar.apply(grad, ctx.b), None
-
-
-class _AddScalar(Add):
-    """``tensor + number`` (torch's ``add(Tensor, Scalar)`` node)."""
-    grad_name = "AddBackward1"
-    _operands = None
-
-
 def ndtr(input, *, out=None):
     """The standard normal cdf, ``(1 + erf(x / sqrt(2))) / 2``: a composite, as in torch."""
-    scaled = erf(_MulScalar.apply(input, math.sqrt(0.5)))
-    return _out(_MulScalar.apply(_AddScalar.apply(scaled, 1), 0.5), out)
+    scaled = erf(MulScalar.apply(input, math.sqrt(0.5)))
+    return _out(MulScalar.apply(AddScalar.apply(scaled, 1), 0.5), out)
 
 
 def _scalar_or_tensor(name, cls, input, other, out):

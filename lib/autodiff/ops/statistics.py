@@ -13,7 +13,7 @@ import numpy as np
 from .. import _dtype as D
 from ..tensor import Tensor
 from . import shape as S
-from .arithmetic import Div, Mul, _out
+from .arithmetic import DivScalar, MulScalar, _out
 from .matmul import mm
 from ._linalg_util import TYPE_NAMES
 from ._util import is_tensor, norm_dim, xp_of
@@ -25,18 +25,6 @@ __all__ = ["quantile", "nanquantile", "cov", "corrcoef", "trapezoid", "trapz",
 class _SqueezeLast(S.Squeeze):
     """The squeeze that drops the quantiles' working dim (torch's node name)."""
     grad_name = "SqueezeBackward4"
-
-
-class _MulScalar(Mul):
-    """``tensor * number`` (torch's ``mul(Tensor, Scalar)`` node)."""
-    grad_name = "MulBackward1"
-    _operands = None
-
-
-class _DivScalar(Div):
-    """``tensor / number`` (torch's ``div(Tensor, Scalar)`` node)."""
-    grad_name = "DivBackward1"
-    _operands = None
 
 
 # ---- quantiles ----------------------------------------------------------------------------------
@@ -254,9 +242,9 @@ def _trapezoid(name, y, x, dx, dim):
         from .._creation import zeros
         return zeros(y.shape[:d] + y.shape[d + 1:], dtype=y.dtype, device=y.device)
     if x is None:                # sum of all heights, the two ends counted half
-        ends = _MulScalar.apply(y[_along(d, 0)] + y[_along(d, -1)], 0.5)
-        return _MulScalar.apply(y.sum(d) - ends, 1 if dx is None else dx)
-    return _DivScalar.apply((_pair_sums(y, d) * _spacings("trapezoid", y, x, d)).sum(d), 2.0)
+        ends = MulScalar.apply(y[_along(d, 0)] + y[_along(d, -1)], 0.5)
+        return MulScalar.apply(y.sum(d) - ends, 1 if dx is None else dx)
+    return DivScalar.apply((_pair_sums(y, d) * _spacings("trapezoid", y, x, d)).sum(d), 2.0)
 
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
@@ -264,9 +252,9 @@ def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
     than ``y`` has samples)."""
     d = _trapezoid_args("cumulative_trapezoid", y, x, dx, dim)
     if x is None:
-        return _MulScalar.apply(_pair_sums(y, d), (1 if dx is None else dx) / 2).cumsum(d)
+        return MulScalar.apply(_pair_sums(y, d), (1 if dx is None else dx) / 2).cumsum(d)
     spacings = _spacings("cumulative_trapezoid", y, x, d)
-    return _DivScalar.apply((_pair_sums(y, d) * spacings).cumsum(d), 2.0)
+    return DivScalar.apply((_pair_sums(y, d) * spacings).cumsum(d), 2.0)
 
 
 __methods__ = ["quantile", "nanquantile", "cov", "corrcoef"]
