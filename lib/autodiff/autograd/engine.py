@@ -9,8 +9,9 @@
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import warnings
-from operator import attrgetter
 
 from ..backend import xp_of
 from . import function
@@ -84,9 +85,6 @@ def _discover(roots):
     return seen
 
 
-_by_seq = attrgetter("seq")      # the sort key of the run order (a C function: no Python call)
-
-
 def _needed(roots, targets, seen):
     """Nodes on some path from a root to a target: only those run for ``autograd.grad``."""
     parents = {}
@@ -123,16 +121,20 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture[_root_node(t)] = i
 
-    root_nodes = list(dict.fromkeys(n for n, _ in roots))
-    nodes = _discover(root_nodes)
+    # autograd.grad runs only the nodes on a path from an output to an input
+    only = None
     if capture is not None:
-        nodes = _needed(root_nodes, [n for n, _ in capture], nodes)
-    # A node's inputs were created before it, so decreasing creation order is a topological
-    # order -- and the order torch runs nodes (and hence hooks) in.
-    order = sorted(nodes, key=_by_seq, reverse=True)
+        root_nodes = list(dict.fromkeys(n for n, _ in roots))
+        only = _needed(root_nodes, [n for n, _ in capture], _discover(root_nodes))
 
-    buffers = {}
+    # Nodes run in decreasing creation order: a node's inputs were created before it, so this
+    # is a topological order (and the order torch runs nodes, and hence hooks, in). A heap
+    # hands the nodes out as gradients reach them: the graph is walked once, and a node that
+    # no gradient reaches is never visited.
+    buffers, ready, pushed = {}, [], itertools.count()
     for (node, nr), g in zip(roots, root_grads):
+        if node not in buffers:
+            heapq.heappush(ready, (-node.seq, next(pushed), node))
         _add_to_buffer(buffers, node, nr, g)
     results = [None] * len(inputs) if inputs is not None else None
     handed = {id(g._data) for g in root_grads}      # arrays a leaf must not keep by reference
@@ -140,10 +142,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     anomaly = ANOMALY.enabled
     prev_mode, STATE.enabled = STATE.enabled, create_graph
     try:
-        for node in order:
-            grads = buffers.pop(node, None)
-            if grads is None:
-                continue                             # no gradient reached this node
+        while ready:
+            node = heapq.heappop(ready)[2]
+            grads = buffers.pop(node)
             if node.__class__ is AccumulateGrad:
                 _run_leaf(node, grads, capture, results, accumulate, create_graph, handed)
                 continue
@@ -153,13 +154,14 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 input_grads = _run_node(node, grads, capture, results, retain_graph)
             # (zip stops at the last tensor input: results for trailing non-tensors are dropped)
             for (child, nr), g, meta in zip(node._next, input_grads, node._input_meta):
-                if g is None or child is None or child not in nodes:
+                if g is None or child is None or (only is not None and child not in only):
                     continue
                 if g._data.shape != meta[0] or g._data.dtype != meta[1]:
                     g = _match_input(node, g, meta)
                 buf = buffers.get(child)
                 if buf is None:
                     buffers[child] = buf = [None] * child._n_outputs
+                    heapq.heappush(ready, (-child.seq, next(pushed), child))
                 buf[nr] = g if buf[nr] is None else _accumulate(buf[nr], g)
     finally:
         STATE.enabled = prev_mode

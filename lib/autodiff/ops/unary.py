@@ -165,24 +165,49 @@ class Rsqrt(_Unary):
         return grad * -0.5 * ctx.output ** 3
 
 
+class _TimesDerivative(Function):
+    """``grad * f'(a)`` in one node (torch's MulBackward0 of ``grad * a.cos()``, computed
+    without a node for ``a.cos()``): the backward of sin and cos. ``op`` gives ``f'`` on
+    arrays (``derivative``) and ``f''`` on tensors (``second``), for double backward."""
+    grad_name = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, a, op):
+        ctx.save_for_backward(grad, a)
+        ctx.op = op
+        x, g = a._data, grad._data
+        return g * op.derivative(xp_of(x), x).astype(g.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, gg):
+        grad, a = ctx.saved_tensors
+        d_grad = _TimesDerivative.apply(gg, a, ctx.op) if ctx.needs_input_grad[0] else None
+        d_a = gg * grad * ctx.op.second(a) if ctx.needs_input_grad[1] else None
+        return d_grad, d_a, None
+
+
 class Sin(_Unary):
     grad_name = "SinBackward0"
     fn = classmethod(lambda cls, xp, x: xp.sin(x))
+    derivative = staticmethod(lambda xp, x: xp.cos(x))
+    second = staticmethod(lambda a: -a.sin())
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * a.cos()
+        return _TimesDerivative.apply(grad, a, Sin)
 
 
 class Cos(_Unary):
     grad_name = "CosBackward0"
     fn = classmethod(lambda cls, xp, x: xp.cos(x))
+    derivative = staticmethod(lambda xp, x: -xp.sin(x))
+    second = staticmethod(lambda a: -a.cos())
 
     @staticmethod
     def backward(ctx, grad):
         a, = ctx.saved_tensors
-        return grad * -a.sin()
+        return _TimesDerivative.apply(grad, a, Cos)
 
 
 class Tan(_Unary):
