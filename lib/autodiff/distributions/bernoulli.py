@@ -26,7 +26,23 @@ def _binary_params(dist, probs, logits):
     return Size() if isinstance(value, numbers.Number) else tensor.size()
 
 
-class Bernoulli(Distribution):
+class _BinaryParams:
+    """``probs`` and ``logits`` of a one-success-probability family, each from the other."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.size()
+
+
+class Bernoulli(_BinaryParams, Distribution):
     """``Bernoulli(probs=p)`` or ``Bernoulli(logits=log(p / (1 - p)))``: 1 with probability p."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
@@ -40,17 +56,6 @@ class Bernoulli(Distribution):
         new._param = new.probs if "probs" in self.__dict__ else new.logits
         return new
 
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     @property
     def mean(self):

@@ -6,14 +6,14 @@ from .._sampling import bernoulli
 from .._size import Size
 from ..autograd import no_grad
 from . import constraints
-from .bernoulli import _binary_params
+from .bernoulli import _BinaryParams, _binary_params
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import broadcast_all
 
 __all__ = ["Binomial"]
 
 
-class Binomial(Distribution):
+class Binomial(_BinaryParams, Distribution):
     """``Binomial(total_count, probs=p)`` or ``(total_count, logits=...)``."""
     arg_constraints = {"total_count": constraints.nonnegative_integer,
                        "probs": constraints.unit_interval, "logits": constraints.real}
@@ -36,17 +36,6 @@ class Binomial(Distribution):
     def support(self):
         return constraints.integer_interval(0, self.total_count)
 
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.size()
 
     @property
     def mean(self):
