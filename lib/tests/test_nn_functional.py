@@ -108,9 +108,9 @@ NORMALIZATION = [
     S("cosine_similarity_broadcast", lambda m, a, b: m.nn.functional.cosine_similarity(a, b, -1),
       ((3, 4), "real"), ((4,), "real")),
     S("pairwise_distance", lambda m, a, b: m.nn.functional.pairwise_distance(a, b),
-      ((3, 4), "real"), ((3, 4), "real"), name=False),
+      ((3, 4), "real"), ((3, 4), "real")),
     S("pairwise_distance_p1_keepdim", lambda m, a, b: m.nn.functional.pairwise_distance(
-        a, b, p=1.0, keepdim=True), ((3, 4), "nonzero"), ((3, 4), "real"), name=False),
+        a, b, p=1.0, keepdim=True), ((3, 4), "nonzero"), ((3, 4), "real")),
 ]
 
 _IDX = lambda m: m.tensor([[0, 2, 1], [4, 2, 2]])      # noqa: E731

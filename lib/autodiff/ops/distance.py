@@ -30,8 +30,11 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8, *, axis=None):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``||x1 - x2 + eps||_p`` along the last dimension."""
+    from ._reduce import reduce_dims
+    from .norms import NormDim
     last = max(x1.dim(), x2.dim()) - 1
-    return (x1 - x2 + eps).norm(p, last, keepdim=keepdim)
+    diff = x1 - x2 + eps
+    return NormDim.apply(diff, float(p), reduce_dims(last, diff.ndim), keepdim)
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):

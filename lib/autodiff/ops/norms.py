@@ -44,6 +44,11 @@ class VectorNorm(Function):
         return _norm_grad(ctx, a, grad), None, None, None
 
 
+class NormDim(VectorNorm):
+    """The p-norm over dims as torch's C++ functions call it (``at::norm``): NormBackward1."""
+    grad_name = "NormBackward1"
+
+
 class Dist(Function):
     """``torch.dist``: the p-norm of ``a - b`` (all entries), one node as in torch."""
     grad_name = "DistBackward0"
