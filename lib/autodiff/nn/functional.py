@@ -3,6 +3,7 @@ autodiff.nn.functional as F``). The maths lives in ``autodiff/ops``; this module
 under torch's names and signatures."""
 from __future__ import annotations
 
+import inspect
 import warnings
 
 from ..ops import linalg as _linalg, softmax as _softmax
@@ -17,7 +18,8 @@ from ..ops.embedding import embedding, embedding_bag, one_hot
 from ..ops.linear import linear
 from ..ops.losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                           cosine_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss,
-                          mse_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
+                          mse_loss, pdist, smooth_l1_loss, soft_margin_loss, triplet_margin_loss,
+                          triplet_margin_with_distance_loss)
 from ..ops.likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from ..ops.margin_losses import (hinge_embedding_loss, multi_margin_loss, multilabel_margin_loss,
                                  multilabel_soft_margin_loss)
@@ -26,10 +28,12 @@ from ..ops.normalization import (batch_norm, group_norm, instance_norm, layer_no
 from ..ops.unary import sigmoid as _sigmoid, tanh as _tanh, relu as _relu
 from ..ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
                         conv_transpose3d)
-from ..ops.pooling import (adaptive_max_pool1d, adaptive_max_pool2d, max_pool1d, max_pool2d,
-                           max_pool3d, max_unpool1d, max_unpool2d)
+from ..ops.pooling import (adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d,
+                           max_pool1d, max_pool2d, max_pool3d, max_unpool1d, max_unpool2d,
+                           max_unpool3d)
 from ..ops.avg_pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d,
                                avg_pool1d, avg_pool2d, avg_pool3d, lp_pool1d, lp_pool2d)
+from ..ops.avg_pooling import avg_pool3d as _avg_pool3d
 from ..ops.padding import pad
 from ..ops.sampling import interpolate, upsample, upsample_bilinear, upsample_nearest
 from ..ops.fold import (channel_shuffle, fold, native_channel_shuffle, pixel_shuffle,
@@ -40,7 +44,8 @@ from ..ops.grid_sampling import affine_grid, grid_sample, gumbel_softmax
 __all__ = [
     # activations
     "relu", "relu_", "relu6", "elu", "elu_", "selu", "celu", "leaky_relu", "leaky_relu_",
-    "prelu", "rrelu", "rrelu_", "glu", "gelu", "logsigmoid", "hardshrink", "tanhshrink",
+    "prelu", "rrelu", "rrelu_", "celu_", "selu_", "glu", "gelu", "logsigmoid", "hardshrink",
+    "tanhshrink",
     "softsign", "softplus", "softmin", "softmax", "log_softmax", "softshrink", "tanh", "sigmoid",
     "hardsigmoid", "silu", "mish", "hardswish", "hardtanh", "hardtanh_", "threshold",
     "threshold_",
@@ -50,11 +55,12 @@ __all__ = [
     # normalisation and distances
     "batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm",
     "local_response_norm", "normalize",
-    "cosine_similarity", "pairwise_distance",
+    "cosine_similarity", "pairwise_distance", "pdist",
     # losses
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss", "kl_div",
     "cosine_embedding_loss", "margin_ranking_loss", "soft_margin_loss", "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
     "hinge_embedding_loss", "multilabel_soft_margin_loss", "multi_margin_loss",
     "multilabel_margin_loss", "poisson_nll_loss", "gaussian_nll_loss",
     # convolution, pooling, resampling
@@ -62,6 +68,9 @@ __all__ = [
     "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
     "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
     "adaptive_avg_pool3d", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "pad",
+    "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices",
+    "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices", "adaptive_max_pool3d", "lp_pool3d", "max_unpool3d",
     "interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "unfold", "fold",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "affine_grid", "grid_sample", "gumbel_softmax",
     # attention
@@ -100,6 +109,37 @@ leaky_relu_ = _inplace_version(leaky_relu)
 rrelu_ = _inplace_version(rrelu)
 hardtanh_ = _inplace_version(hardtanh)
 threshold_ = _inplace_version(threshold)
+celu_ = _inplace_version(celu)
+selu_ = _inplace_version(selu)
+
+
+def _with_indices(fn):
+    """``fn`` that always returns ``(values, indices)``, whatever ``return_indices`` says."""
+    signature = inspect.signature(fn)
+
+    def f(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.arguments["return_indices"] = True
+        return fn(*bound.args, **bound.kwargs)
+    f.__name__ = fn.__name__ + "_with_indices"
+    f.__doc__ = f":func:`{fn.__name__}` returning ``(values, indices)``."
+    f.__signature__ = signature
+    return f
+
+
+max_pool1d_with_indices = _with_indices(max_pool1d)
+max_pool2d_with_indices = _with_indices(max_pool2d)
+max_pool3d_with_indices = _with_indices(max_pool3d)
+adaptive_max_pool1d_with_indices = _with_indices(adaptive_max_pool1d)
+adaptive_max_pool2d_with_indices = _with_indices(adaptive_max_pool2d)
+adaptive_max_pool3d_with_indices = _with_indices(adaptive_max_pool3d)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """The p-norm of every window of ``(N, C, D, H, W)``: ``(sum x^p)^(1/p)``."""
+    kd, kh, kw = (kernel_size,) * 3 if isinstance(kernel_size, int) else kernel_size
+    out = _avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu()).mul(kd * kh * kw).pow(1.0 / norm_type)
 
 
 def _softmax_dim(name, ndim, stacklevel):

@@ -17,3 +17,5 @@ from . import avg_pooling, conv, fold, padding, pooling  # noqa: E402  (torch.co
 MODULES += (conv, pooling, avg_pooling, padding, fold)
 from . import construction, pointwise, statistics  # noqa: E402  (addcmul, quantile, block_diag, ...)
 MODULES += (pointwise, statistics, construction)
+from . import misc_math  # noqa: E402  (float_power, gcd, frexp, renorm, slice_scatter, ...)
+MODULES += (misc_math,)

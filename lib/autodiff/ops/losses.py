@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from .. import _dtype as D
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -417,6 +419,77 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if swap:
         from .arithmetic import minimum
         d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return apply_reduction((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+# ---- metric learning: pairwise distances of a set, triplets with any distance --------------
+class Pdist(Function):
+    """The p-norm distance of every pair of rows ``i < j`` of a matrix (row-major order)."""
+    grad_name = "PdistBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p):
+        a, xp = x._data, xp_of(x._data)
+        i, j = np.triu_indices(a.shape[0], 1)
+        ctx.pairs, ctx.p = (i, j), p
+        ctx.save_for_backward(x)
+        diff = xp.abs(a[i] - a[j])
+        if diff.shape[1] == 0:
+            return xp.zeros(len(i), dtype=a.dtype)
+        if p == 0:
+            return (diff != 0).sum(1).astype(a.dtype)
+        if p == float("inf"):
+            return diff.max(1)
+        return (diff ** p).sum(1) ** (1.0 / p)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        i, j = (Tensor._make(np.asarray(k, dtype=np.int64)) for k in ctx.pairs)
+        diff, p = x[i] - x[j], ctx.p
+        if p == 0 or diff.shape[0] == 0:
+            return x.new_zeros(x.shape), None
+        dist = diff.abs().amax(1, keepdim=True) if p == float("inf") \
+            else diff.norm(p, 1, keepdim=True)
+        if p == float("inf"):        # every coordinate that attains the max gets the gradient
+            w = diff.sign() * (diff.abs() == dist)
+        else:                        # d||d||_p / dd = sign(d) (|d| / ||d||_p)^(p-1), 0 at d = 0
+            ratio = diff.abs() / dist.masked_fill(dist == 0, 1)
+            w = diff.sign() * ratio.masked_fill(diff == 0, 1) ** (p - 1)
+        w = grad.unsqueeze(1) * w
+        return x.new_zeros(x.shape).index_add(0, i, w).index_add(0, j, -w), None
+
+
+def pdist(input, p=2):
+    """``||x_i - x_j||_p`` for every pair of rows ``i < j`` of an ``(N, M)`` matrix: the
+    ``N * (N - 1) / 2`` entries above the diagonal of the distance matrix."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if not input.is_floating_point():
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    return Pdist.apply(input, float(p))
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """:func:`triplet_margin_loss` with any ``distance_function(x1, x2)`` (by default the
+    pairwise 2-norm distance)."""
+    from .arithmetic import minimum
+    from .distance import pairwise_distance
+    check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, po, n = anchor.dim(), positive.dim(), negative.dim()
+    if not a == po == n:
+        raise RuntimeError("The anchor, positive, and negative tensors are expected to have the "
+                           f"same number of dimensions, but got: anchor {a}D, positive {po}D, "
+                           f"and negative {n}D inputs")
+    dist = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
+    if swap:
+        d_neg = minimum(d_neg, dist(positive, negative))
     return apply_reduction((margin + d_pos - d_neg).clamp(min=0), reduction)
 
 

@@ -139,6 +139,10 @@ class AdaptiveMaxPool2D(_MaxPool):
     grad_name = "AdaptiveMaxPool2DBackward0"
 
 
+class AdaptiveMaxPool3D(_MaxPool):
+    grad_name = "AdaptiveMaxPool3DBackward0"
+
+
 class PlaneScatter(Function):
     """``out[b, idx[b, p]] += g[b, p]`` in every plane ``b``: the gradient of max pooling.
     ``idx`` has shape ``(B, *out)``; ``shape`` is the full shape of the result."""
@@ -197,6 +201,10 @@ class MaxUnpool(Function):
     @staticmethod
     def backward(ctx, grad):
         return PlaneGather.apply(grad, ctx.idx), None, None
+
+
+class MaxUnpool3D(MaxUnpool):
+    grad_name = "MaxUnpool3DBackward0"
 
 
 # ---- argument checking -----------------------------------------------------------------------
@@ -322,17 +330,27 @@ def _output_size(fn, x, nd, output_size):
     return sizes
 
 
+def _adaptive_max_poolnd(nd, input, output_size, return_indices):
+    fn = f"adaptive_max_pool{nd}d"
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{fn}(): Expected {nd + 1}D or {nd + 2}D tensor, but got: "
+                           f"{list(input.shape)}")
+    if not isinstance(output_size, int) and len(output_size) != nd:
+        raise RuntimeError(f"{fn}(): internal error: output_size.size() must be {nd}")
+    out = _output_size(fn, input, nd, output_size)
+    cls = AdaptiveMaxPool2D if nd == 2 else AdaptiveMaxPool3D
+    res, idx = cls.apply(input, lambda planes: _adaptive_max_windows(planes, out), nd)
+    return (res, idx) if return_indices else res
+
+
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """Max pooling to a fixed ``output_size`` (torch's adaptive windows)."""
-    if input.ndim not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
-                           f"{list(input.shape)}")
-    if not isinstance(output_size, int) and len(output_size) != 2:
-        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
-    out = _output_size("adaptive_max_pool2d", input, 2, output_size)
-    res, idx = AdaptiveMaxPool2D.apply(input, lambda planes: _adaptive_max_windows(planes, out),
-                                       2)
-    return (res, idx) if return_indices else res
+    return _adaptive_max_poolnd(2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    """Adaptive max pooling of ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    return _adaptive_max_poolnd(3, input, output_size, return_indices)
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
@@ -352,7 +370,6 @@ def _unpool_size(input, kernel, stride, padding, output_size):
                for n, k, s, p in zip(input.shape[input.ndim - nd:], kernel, stride, padding)]
     if output_size is None:
         return default
-    output_size = list(output_size)
     if len(output_size) == nd + 2:
         output_size = output_size[2:]
     if len(output_size) != nd:
@@ -362,26 +379,43 @@ def _unpool_size(input, kernel, stride, padding, output_size):
         if not n - s < o < n + s:
             raise ValueError(f'invalid output_size "{output_size}" (dim {d} must be between '
                              f"{n - s} and {n + s})")
-    return output_size
+    return list(output_size)
 
 
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    """The partial inverse of max_pool2d: each value goes back where ``indices`` says, zeros
-    elsewhere."""
-    kernel = _tuple("max_unpool2d", 2, kernel_size, "kernel_size")
-    stride = _tuple("max_unpool2d", 2, stride, "stride", kernel)
-    padding = _tuple("max_unpool2d", 2, padding, "padding")
+def _max_unpoolnd(nd, input, indices, kernel_size, stride, padding, output_size):
+    fn = f"max_unpool{nd}d"
+    kernel = _tuple(fn, nd, kernel_size, "kernel_size")
+    stride = _tuple(fn, nd, stride, "stride", kernel)
+    padding = _tuple(fn, nd, padding, "padding")
     out = tuple(_unpool_size(input, kernel, stride, padding, output_size))
     if input.shape != indices.shape:
         raise RuntimeError(f"Expected shape of indices to be same as that of the input tensor "
                            f"({list(input.shape)}) but got indices tensor with shape: "
                            f"{list(indices.shape)}")
-    idx = _planes(indices._data, 2)
+    idx = _planes(indices._data, nd)
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= _prod(out)):
         bad = int(idx.max()) if int(idx.max()) >= _prod(out) else int(idx.min())
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{out[0]}x{out[1]}")
-    return MaxUnpool.apply(input, idx, tuple(input.shape[:input.ndim - 2]) + out)
+                           f"{'x'.join(map(str, out))}{')' if nd == 3 else ''}")
+    cls = MaxUnpool if nd == 2 else MaxUnpool3D
+    return cls.apply(input, idx, tuple(input.shape[:input.ndim - nd]) + out)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d: each value goes back where ``indices`` says, zeros
+    elsewhere."""
+    return _max_unpoolnd(2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool3d, for ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    if input.ndim not in (4, 5):
+        raise RuntimeError(f"Input to max_unpooling3d should be a 4d or 5d Tensor, but got a "
+                           f"tensor with {input.ndim} dimensions.")
+    if not isinstance(kernel_size, int) and len(kernel_size) != 3:
+        raise RuntimeError(f"There should be exactly three elements (depth, height, width) in "
+                           f"output_size, but got {len(kernel_size)} elements.")
+    return _max_unpoolnd(3, input, indices, kernel_size, stride, padding, output_size)
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

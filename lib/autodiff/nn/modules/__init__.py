@@ -6,7 +6,7 @@ from .linear import Bilinear, Identity, Linear
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish,
                          Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
                          RReLU, Sigmoid, SiLU, Softmax, Softmin, Softplus, Softshrink, Softsign,
-                         Tanh, Tanhshrink, Threshold)
+                         Tanh, Tanhshrink, Threshold, Softmax2d)
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
 from .sparse import Embedding, EmbeddingBag
@@ -17,13 +17,13 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, CrossEntropy
                    KLDivLoss, L1Loss, MarginRankingLoss, MSELoss, NLLLoss, SmoothL1Loss,
                    SoftMarginLoss, TripletMarginLoss, HingeEmbeddingLoss,
                    MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss,
-                   PoissonNLLLoss, GaussianNLLLoss)
+                   PoissonNLLLoss, GaussianNLLLoss, TripletMarginWithDistanceLoss)
 from .distance import CosineSimilarity, PairwiseDistance
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d,
                       AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, AvgPool2d, AvgPool3d,
                       LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxPool3d, MaxUnpool1d,
-                      MaxUnpool2d)
+                      MaxUnpool2d, AdaptiveMaxPool3d, LPPool3d, MaxUnpool3d)
 from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
                       ConstantPad3d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
                       ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d,
@@ -64,4 +64,5 @@ __all__ = [
     "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "Fold", "Unfold",
     "PixelShuffle", "PixelUnshuffle", "ChannelShuffle",
+    "Softmax2d", "TripletMarginWithDistanceLoss", "AdaptiveMaxPool3d", "LPPool3d", "MaxUnpool3d",
 ]

@@ -11,7 +11,7 @@ from .module import Module
 __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh",
            "SiLU", "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "Hardshrink",
            "LeakyReLU", "LogSigmoid", "Softplus", "Softshrink", "PReLU", "Softsign", "Tanhshrink",
-           "Softmin", "Softmax", "LogSoftmax"]
+           "Softmin", "Softmax", "LogSoftmax", "Softmax2d"]
 
 
 def _own_forward(cls, base):
@@ -322,3 +322,13 @@ class LogSoftmax(_SoftmaxBase):
 class Softmin(_SoftmaxBase):
     """``softmax(-x)``."""
     fn = staticmethod(F.softmin)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at every pixel of ``(N, C, H, W)`` or ``(C, H, W)``."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             "instead")
+        return F.softmax(input, -3, _stacklevel=5)

@@ -4,12 +4,14 @@ torch's constructor arguments and reprs (the maths is in ``ops/pooling.py`` and
 from __future__ import annotations
 
 from ...ops import avg_pooling as A, pooling as P
+from .. import functional as F
 from .module import Module
 from .utils import _ntuple
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
            "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
-           "AdaptiveAvgPool3d", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d"]
+           "AdaptiveAvgPool3d", "LPPool1d", "LPPool2d", "MaxUnpool1d", "MaxUnpool2d",
+           "AdaptiveMaxPool3d", "LPPool3d", "MaxUnpool3d"]
 
 
 class _MaxPoolNd(Module):
@@ -119,6 +121,11 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     _fn = staticmethod(P.adaptive_max_pool2d)
 
 
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    """Max pooling of ``(N, C, D, H, W)`` to ``output_size``."""
+    _fn = staticmethod(P.adaptive_max_pool3d)
+
+
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
     """Average pooling of ``(N, C, L)`` to ``output_size`` positions."""
     _fn = staticmethod(A.adaptive_avg_pool1d)
@@ -159,6 +166,11 @@ class LPPool2d(_LPPoolNd):
     _fn = staticmethod(A.lp_pool2d)
 
 
+class LPPool3d(_LPPoolNd):
+    """The p-norm of sliding windows of ``(N, C, D, H, W)``."""
+    _fn = staticmethod(F.lp_pool3d)
+
+
 class _MaxUnpoolNd(Module):
     _nd = 0
 
@@ -185,3 +197,9 @@ class MaxUnpool2d(_MaxUnpoolNd):
     """The partial inverse of MaxPool2d (zeros where the maxima were not)."""
     _nd = 2
     _fn = staticmethod(P.max_unpool2d)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """The partial inverse of MaxPool3d (zeros where the maxima were not)."""
+    _nd = 3
+    _fn = staticmethod(P.max_unpool3d)
