@@ -39,6 +39,20 @@ from . import testing  # noqa: E402  (autodiff.testing, as torch.testing)
 
 __version__ = "0.1.0"
 
+# in-place functions torch also has at top level
+from .nn.functional import celu_, pdist, relu_, rrelu_, selu_, threshold_  # noqa: E402
+
+
+def sigmoid_(input):
+    """``input.sigmoid_()``."""
+    return input.sigmoid_()
+
+
+def tanh_(input):
+    """``input.tanh_()``."""
+    return input.tanh_()
+
+
 # the constants torch re-exports from math (torch.pi, torch.inf, ...) and numpy's newaxis
 from math import e, inf, nan, pi  # noqa: E402
 newaxis = None

@@ -372,3 +372,29 @@ def test_inplace_dropout_of_a_graph_tensor_backpropagates_through_the_mask():
     np.testing.assert_array_equal(x.grad.numpy(), out.detach().numpy())
     w = (x * 1).reshape(5, 10, 1, 1)
     assert F.dropout2d(w, 0.5, training=False, inplace=True) is w          # eval: untouched
+
+
+INPLACE_FORMS = [
+    lambda m, y: m.nn.functional.relu_(y), lambda m, y: m.nn.functional.elu_(y),
+    lambda m, y: m.nn.functional.celu_(y), lambda m, y: m.nn.functional.selu_(y),
+    lambda m, y: m.nn.functional.leaky_relu_(y), lambda m, y: m.nn.functional.hardtanh_(y),
+    lambda m, y: m.nn.functional.threshold_(y, 0.5, 0.0),
+    lambda m, y: m.nn.functional.elu(y, inplace=True),
+    lambda m, y: m.nn.LeakyReLU(inplace=True)(y), lambda m, y: m.relu_(y),
+    lambda m, y: m.selu_(y), lambda m, y: m.celu_(y), lambda m, y: m.sigmoid_(y),
+    lambda m, y: m.tanh_(y), lambda m, y: m.threshold_(y, 0.5, 0.0),
+    lambda m, y: m.dropout_(y, 0.0, True), lambda m, y: m.alpha_dropout_(y, 0.0, True),
+]
+
+
+@pytest.mark.parametrize("fn", INPLACE_FORMS)
+def test_inplace_activation_nodes_and_values_as_torch(fn, torch):
+    out = []
+    for m in (autodiff, torch):
+        x = m.tensor([-1.0, 0.25, 2.0], dtype=m.float64, requires_grad=True)
+        y = x * 1
+        fn(m, y)
+        (y * m.tensor([1.0, 2.0, 3.0], dtype=m.float64)).sum().backward()
+        out.append((y.grad_fn.name(), np.round(y.detach().numpy(), 12).tolist(),
+                    np.round(x.grad.numpy(), 12).tolist()))
+    assert out[0] == out[1]

@@ -67,10 +67,9 @@ def _specs():
             S(f"kl_div_log_target_{r}", _loss("kl_div", reduction=r, log_target=True), X, X),
             S(f"cosine_embedding_{r}", _loss("cosine_embedding_loss", _Y, margin=0.2,
                                              reduction=r), X, X),
-            # name: autodiff's clamp(min=) is ClampBackward1, torch's ClampMinBackward0
             S(f"margin_ranking_{r}", _loss("margin_ranking_loss", _Y, margin=0.1, reduction=r),
-              ((4,), "real"), ((4,), "real"), name=r != "none"),
-            S(f"triplet_{r}", _loss("triplet_margin_loss", reduction=r), X, X, X, name=False),
+              ((4,), "real"), ((4,), "real")),
+            S(f"triplet_{r}", _loss("triplet_margin_loss", reduction=r), X, X, X),
             S(f"mse_weight_{r}", lambda m, x, t, r=r: m.nn.functional.mse_loss(
                 x, t, reduction=r, weight=_c(m, np.arange(12.0).reshape(4, 3))), X, X),
         ]
@@ -84,8 +83,7 @@ def _specs():
         S("ce_1d_probs", _loss("cross_entropy"), ((5,), "real"), ((5,), "prob")),
         S("nll_1d_none", _loss("nll_loss", lambda m: m.tensor(1), reduction="none"),
           ((5,), "real")),
-        S("triplet_swap_p1", _loss("triplet_margin_loss", p=1, swap=True, margin=0.5), X, X, X,
-          name=False),
+        S("triplet_swap_p1", _loss("triplet_margin_loss", p=1, swap=True, margin=0.5), X, X, X),
         S("l1_weight", lambda m, x, t: m.nn.functional.l1_loss(
             x, t, weight=_c(m, np.linspace(0.1, 2, 12).reshape(4, 3))), X, X),
         S("huber_weight", lambda m, x, t: m.nn.functional.huber_loss(

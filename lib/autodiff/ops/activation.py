@@ -260,7 +260,24 @@ def _run(cls, input, inplace, *params):
         return cls.apply(input, *params)
     from .inplace import apply_inplace
     src = input.clone() if is_grad_enabled() and input.requires_grad else input
-    return apply_inplace(input, cls.apply(src, *params))
+    return apply_inplace(input, _inplace_node(cls).apply(src, *params))
+
+
+_INPLACE_NODES = {}
+
+
+def _inplace_node(cls):
+    """torch names the in-place forms of elu, celu, selu, leaky_relu, threshold and rrelu
+    ``...Backward1`` (their ``Backward0`` is the out-of-place op)."""
+    if not cls.grad_name.endswith("Backward0") or cls.__name__ not in _BACKWARD1:
+        return cls
+    if cls not in _INPLACE_NODES:
+        _INPLACE_NODES[cls] = type(cls.__name__ + "_", (cls,),
+                                   {"grad_name": cls.grad_name[:-1] + "1"})
+    return _INPLACE_NODES[cls]
+
+
+_BACKWARD1 = {"Elu", "Celu", "LeakyRelu", "Threshold", "RreluWithNoise"}
 
 
 def threshold(input, threshold, value, inplace=False):

@@ -16,7 +16,7 @@ from ..backend import xp_of
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 
-__all__ = ["dropout", "alpha_dropout", "feature_alpha_dropout"]
+__all__ = ["dropout", "alpha_dropout", "feature_alpha_dropout", "dropout_", "alpha_dropout_"]
 
 _SELU_ALPHA = 1.7580993408473766          # -scale * alpha of SELU: its saturation value
 
@@ -140,3 +140,13 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 
 __methods__ = []
 __inplace__ = []
+
+
+def dropout_(input, p=0.5, train=True):
+    """``autodiff.dropout_``: dropout written into ``input``."""
+    return dropout(input, p, train, inplace=True)
+
+
+def alpha_dropout_(input, p=0.5, train=True):
+    """``autodiff.alpha_dropout_``: alpha dropout written into ``input``."""
+    return alpha_dropout(input, p, train, inplace=True)

@@ -389,7 +389,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
     mag = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
     cos = prod / mag.sqrt()
     t = target._data
-    loss = (1 - cos) * _const(t == 1, cos) + (cos - margin).clamp(min=0) * _const(t == -1, cos)
+    loss = (1 - cos) * _const(t == 1, cos) + (cos - margin).clamp_min(0) * _const(t == -1, cos)
     return apply_reduction(loss, reduction)
 
 
@@ -401,7 +401,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
         raise RuntimeError("margin_ranking_loss : All input tensors should have same dimension "
                            f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
                            f"target: {target.shape} ")
-    return apply_reduction((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+    return apply_reduction((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
@@ -419,7 +419,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     if swap:
         from .arithmetic import minimum
         d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps))
-    return apply_reduction((margin + d_pos - d_neg).clamp(min=0), reduction)
+    return apply_reduction((margin + d_pos - d_neg).clamp_min(0), reduction)
 
 
 # ---- metric learning: pairwise distances of a set, triplets with any distance --------------
@@ -490,7 +490,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
     if swap:
         d_neg = minimum(d_neg, dist(positive, negative))
-    return apply_reduction((margin + d_pos - d_neg).clamp(min=0), reduction)
+    return apply_reduction((margin + d_pos - d_neg).clamp_min(0), reduction)
 
 
 __methods__ = []
