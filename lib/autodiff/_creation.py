@@ -6,6 +6,7 @@ dtype inference follows torch: Python bools -> bool, ints -> int64, floats -> th
 """
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
@@ -37,14 +38,13 @@ def _device(device):
 def with_out(fn):
     """torch's ``out=`` for factory functions: the result is written into ``out`` (resized if
     needed), whose dtype and device are the defaults; an explicit ``dtype`` must agree with it."""
-    import functools
-
     @functools.wraps(fn)
     def factory(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
         if not isinstance(out, Tensor):
-            raise TypeError(f"{fn.__name__}(): argument 'out' must be Tensor, not {type(out).__name__}")
+            raise TypeError(f"{fn.__name__}(): argument 'out' must be Tensor, not "
+                            f"{type(out).__name__}")
         dtype = kwargs.get("dtype")
         if dtype is not None and D.to_dtype(dtype) != out.dtype:
             from .ops._linalg_util import TYPE_NAMES
@@ -53,8 +53,9 @@ def with_out(fn):
         kwargs["dtype"] = out.dtype
         kwargs.setdefault("device", out.device)
         if kwargs.pop("requires_grad", False) or out.requires_grad:
-            raise RuntimeError(f"aten::{fn.__name__}(): functions with out=... arguments don't support "
-                               "automatic differentiation, but one of the arguments requires grad.")
+            raise RuntimeError(f"aten::{fn.__name__}(): functions with out=... arguments don't "
+                               "support automatic differentiation, but one of the arguments "
+                               "requires grad.")
         from .ops.inplace import copy_into_out
         return copy_into_out(out, fn(*args, **kwargs))
     return factory

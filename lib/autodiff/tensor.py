@@ -14,6 +14,7 @@ operators. Only the core of a tensor is here.
 """
 from __future__ import annotations
 
+import warnings
 import weakref
 
 import numpy as np
@@ -366,7 +367,6 @@ class Tensor:
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
         if self._requires_grad and kind is not bool and _GRAD_MODE.enabled:
-            import warnings
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
                           UserWarning, stacklevel=3)

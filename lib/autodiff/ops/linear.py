@@ -27,8 +27,9 @@ def _check_linear(input, weight, bias=None):
                            f"{weight.shape[1]}x{weight.shape[0]})")
     if input.dtype != weight.dtype:
         if bias is not None:             # torch's addmm words it this way
-            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                               f"{TYPE_NAMES[input.dtype.name]} and {TYPE_NAMES[weight.dtype.name]}")
+            raise RuntimeError("mat1 and mat2 must have the same dtype, but got "
+                               f"{TYPE_NAMES[input.dtype.name]} and "
+                               f"{TYPE_NAMES[weight.dtype.name]}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{C_NAMES[input.dtype.name]} != {C_NAMES[weight.dtype.name]}")
 
